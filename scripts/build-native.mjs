@@ -1,0 +1,2 @@
+// Placeholder; replaced by the native-addon build script.
+process.exit(0);

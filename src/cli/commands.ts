@@ -1,0 +1,6 @@
+/** The registry of `mas` subcommands; each lives in its own module under commands/. */
+import type { Command } from './command.ts';
+import { selfcheck } from './commands/selfcheck.ts';
+
+/** Every subcommand, in the order `mas --help` lists them. */
+export const commands: Command[] = [selfcheck];

@@ -1,0 +1,56 @@
+/**
+ * Entry point of the `mas` command: dispatches to one module per subcommand and turns every
+ * MasError into a one-line message and a non-zero exit code (no stack traces for bad input).
+ */
+import { MasError, unknownName } from '../errors.ts';
+import { commands } from './commands.ts';
+
+/** Run the CLI with the given arguments; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    printUsage();
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    console.log('0.1.0');
+    return 0;
+  }
+  try {
+    const cmd = commands.find((c) => c.name === name);
+    if (!cmd) unknownName('command', name, commands.map((c) => c.name));
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(cmd.help.trim());
+      return 0;
+    }
+    return await cmd.run(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Print an error as one line; internal errors get a hint, MAS_DEBUG=1 adds the stack. */
+export function reportError(err: unknown): number {
+  if (err instanceof MasError) {
+    console.error(`mas: error: ${err.message}`);
+    if (process.env.MAS_DEBUG === '1') console.error(err.stack);
+    return 2;
+  }
+  if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`mas: error: ${err.message.split('\n')[0]}`);
+    return 2;
+  }
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`mas: error: ${err.message.split('\n')[0]}`);
+    return 2;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  console.error(`mas: internal error: ${msg.split('\n')[0]} (set MAS_DEBUG=1 for a stack trace)`);
+  if (process.env.MAS_DEBUG === '1' && err instanceof Error) console.error(err.stack);
+  return 1;
+}
+
+function printUsage(): void {
+  const lines = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
+  console.log(`usage: mas <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'mas <command> --help' for a command's options.`);
+}

@@ -1,0 +1,6 @@
+/** Public entry point of the library. */
+export * from './errors.ts';
+export { Rng } from './util/rng.ts';
+export { Tensor, noGrad } from './tensor/tensor.ts';
+export * as linalg from './tensor/linalg.ts';
+export { getBackend } from './tensor/backend/index.ts';

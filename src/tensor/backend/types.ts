@@ -1,0 +1,71 @@
+/**
+ * The numeric backend interface. Two implementations exist: `native` (an N-API addon over the
+ * system's OpenBLAS and LAPACKE) and `portable` (TypeScript, no system dependency). Both take and
+ * return row-major (C-order) typed arrays; the native side handles the column-major translation.
+ */
+
+/** A float typed array; its type decides single or double precision. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Thin SVD of an m×n matrix, r = min(m, n): A = U diag(S) Vt, singular values descending. */
+export interface SvdResult {
+  /** m×r, row-major */
+  u: Float64Array;
+  /** r, descending, non-negative */
+  s: Float64Array;
+  /** r×n, row-major */
+  vt: Float64Array;
+}
+
+/** Symmetric eigendecomposition A = V diag(w) Vᵀ with eigenvalues ascending. */
+export interface EighResult {
+  /** n eigenvalues, ascending */
+  values: Float64Array;
+  /** n×n row-major; column j is the eigenvector of values[j] */
+  vectors: Float64Array;
+}
+
+/** Thin QR of an m×n matrix (m ≥ n): A = Q R, Q m×n with orthonormal columns, R n×n upper, diag(R) ≥ 0. */
+export interface QrResult {
+  q: Float64Array;
+  r: Float64Array;
+}
+
+/** What every backend provides. Inputs are never modified unless the doc says so. */
+export interface Backend {
+  readonly name: 'native' | 'portable';
+  /**
+   * C ← alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n.
+   * All three arrays must share one dtype. Leading dimensions default to the packed ones
+   * (lda = transA ? m : k, ldb = transB ? k : n, ldc = n). Subarrays are fine.
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: FloatArray,
+    b: FloatArray,
+    beta: number,
+    c: FloatArray,
+    lda?: number,
+    ldb?: number,
+    ldc?: number,
+  ): void;
+  /** Thin SVD (LAPACK dgesdd on the native backend). */
+  svd(a: Float64Array, m: number, n: number): SvdResult;
+  /** Symmetric eigendecomposition (LAPACK dsyevd on the native backend); reads the lower triangle. */
+  eigh(a: Float64Array, n: number): EighResult;
+  /** Thin QR with non-negative diagonal of R (m ≥ n). */
+  qr(a: Float64Array, m: number, n: number): QrResult;
+  /** Solve A X = B for square A (n×n), B n×nrhs; throws LinalgError if A is singular. */
+  solve(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;
+  /** Lower Cholesky factor L (A = L Lᵀ); throws LinalgError if A is not positive definite. */
+  cholesky(a: Float64Array, n: number): Float64Array;
+  /** Set the number of BLAS threads (native; the portable backend is single-threaded). */
+  setThreads(n: number): void;
+  /** The number of BLAS threads in use. */
+  getThreads(): number;
+}

@@ -4,3 +4,4 @@ export { Rng } from './util/rng.ts';
 export { Tensor, noGrad } from './tensor/tensor.ts';
 export * as linalg from './tensor/linalg.ts';
 export { getBackend } from './tensor/backend/index.ts';
+export * as tasks from './tasks/index.ts';

@@ -2,3 +2,7 @@
 import type { BenchCase } from '../harness.ts';
 
 export const cases: BenchCase[] = [];
+import { attentionFwdBwd } from './attention.ts';
+cases.push(attentionFwdBwd);
+import { gruTrainStep, lstmTrainStep } from './rnn.ts';
+cases.push(gruTrainStep, lstmTrainStep);

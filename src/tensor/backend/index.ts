@@ -3,6 +3,7 @@
  * notice. MAS_BACKEND=native|portable forces one (forcing native when it is missing is an error).
  */
 import { InputError } from '../../errors.ts';
+import { loadNativeBackend, nativeLoadError } from './native.ts';
 import { portableBackend } from './portable.ts';
 import type { Backend } from './types.ts';
 
@@ -12,14 +13,18 @@ let current: Backend | null = null;
 
 /** Load the native backend, or return null when the addon is not built. */
 export function loadNative(): Backend | null {
-  return null;
+  return loadNativeBackend();
 }
 
 /** The backend with the given name; throws if it is unavailable. */
 export function getBackendByName(name: 'native' | 'portable'): Backend {
   if (name === 'portable') return portableBackend;
   const nb = loadNative();
-  if (!nb) throw new InputError('MAS_BACKEND=native, but the native addon is not built (see README: "native fast path")');
+  if (!nb) {
+    throw new InputError(
+      `the native backend is unavailable (${nativeLoadError() ?? 'not built'}); build it with \`node scripts/build-native.mjs --force\` (see README: "native fast path")`,
+    );
+  }
   return nb;
 }
 
@@ -35,7 +40,7 @@ export function getBackend(): Backend {
     const nb = loadNative();
     if (nb) current = nb;
     else {
-      process.stderr.write('mas: native OpenBLAS addon not found; using the portable TypeScript backend (slower)\n');
+      process.stderr.write(`mas: native OpenBLAS addon not loaded (${nativeLoadError() ?? 'not built'}); using the portable TypeScript backend (slower)\n`);
       current = portableBackend;
     }
   }

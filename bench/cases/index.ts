@@ -6,3 +6,5 @@ import { attentionFwdBwd } from './attention.ts';
 cases.push(attentionFwdBwd);
 import { gruTrainStep, lstmTrainStep } from './rnn.ts';
 cases.push(gruTrainStep, lstmTrainStep);
+import { decoderFwdBwd, orthMaps } from './orthogonal.ts';
+cases.push(orthMaps, decoderFwdBwd);

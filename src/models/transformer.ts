@@ -7,20 +7,20 @@
  * followed by padding, so masking it as a key would change no scored position; its row attends
  * causally like any other, which gives a meaningful hooked vector at `E` for RSA/CKA stimuli.
  *
- * Free running (evaluation, models.md §1.3) is computed as a fixed point: run the whole sequence,
- * substitute the argmax prediction at t−1 into every free-running position t, and rerun the rows
- * whose fed tokens changed, until nothing changes. A causal model makes position t depend only on
- * tokens ≤ t, so the fixed point is unique and equals the position-by-position result; it is reached
- * after at most (number of free positions + 1) passes, and after 2 for a model that answers right.
+ * Free running (evaluation, models.md §1.3) decodes position by position with a rotary key/value
+ * cache: at each t the fed token is the given one, or the argmax at t−1 on response-phase inputs.
+ * When a gradient is needed (an intervention's A or c, or trainable parameters), one differentiable
+ * whole-sequence pass over the fed tokens follows; otherwise the cached pass is the result.
+ * Transformers are teacher-forced in training, so free running in train mode is refused.
  */
-import { ShapeError } from '../errors.ts';
-import { causalRotaryAttention } from '../tensor/kernels/attention.ts';
+import { InputError, ShapeError } from '../errors.ts';
+import { attendStep, causalRotaryAttention, RotaryKVCache } from '../tensor/kernels/attention.ts';
 import { dropout, gelu } from '../tensor/ops/activations.ts';
 import { add } from '../tensor/ops/elementwise.ts';
 import { linear } from '../tensor/ops/matmul.ts';
 import { layerNorm } from '../tensor/ops/norm.ts';
-import { noGrad, Tensor } from '../tensor/tensor.ts';
-import { Rng } from '../util/rng.ts';
+import { isGradEnabled, noGrad, Tensor } from '../tensor/tensor.ts';
+import type { Rng } from '../util/rng.ts';
 import { hookPoints, hookWidthOf, resolveHookPoint, type HookPoint, type TransformerConfig } from './config.ts';
 import { embedding, maskedAffineRows } from '../tensor/ops/rows.ts';
 import { argmaxRows, checkInput, checkIntervention, freeRunMask, padMask, type ForwardOptions, type ForwardResult, type ModelInput, type SequenceModel } from './model.ts';
@@ -99,7 +99,7 @@ export class TransformerModel implements SequenceModel {
     return hookWidthOf(this.config, this.resolveHook(point));
   }
 
-  /** Run a batch: teacher-forced, or free-running by fixed-point iteration (see the file comment). */
+  /** Run a batch: teacher-forced in one pass, or free-running with a key/value cache (see the file comment). */
   forward(input: ModelInput, opts: ForwardOptions): ForwardResult {
     const cfg = this.config;
     checkInput('transformer.forward', input, cfg.vocab.length);
@@ -113,54 +113,104 @@ export class TransformerModel implements SequenceModel {
     const pad = padMask(input.tokens, [this.padId, cfg.vocab.indexOf('E')]);
     const dropRng = opts.mode === 'train' && cfg.dropout > 0 ? opts.rng : undefined;
     if (opts.mode === 'train' && cfg.dropout > 0 && !dropRng) throw new ShapeError('transformer.forward: train mode needs an rng for dropout');
-    // Every pass starts from the same generator state, so all passes draw the same dropout masks and
-    // free running in train mode is still a fixed point; the caller's generator ends where one pass leaves it.
-    const dropState = dropRng?.getState();
-    let lastRng: Rng | undefined;
-    const runPass = (tokens: Int32Array, rows: number, rowsPad: Uint8Array, ivc: { mask: Uint8Array; c: Tensor | null } | null): PassResult => {
-      lastRng = dropState ? Rng.fromState(dropState) : undefined;
-      return this.pass(tokens, rows, T, rowsPad, record, iv && ivc ? { point: ivPoint as HookPoint, mask: ivc.mask, A: iv.A, c: ivc.c } : null, lastRng);
-    };
+    const ivFull = iv && ivPoint ? { point: ivPoint, mask: iv.mask, A: iv.A, c: iv.c } : null;
     const finish = (res: PassResult, fed: Int32Array): ForwardResult => {
-      if (dropRng && lastRng) dropRng.setState(lastRng.getState());
       const predictions = argmaxRows(res.logits);
       for (let i = 0; i < pad.length; i++) if (pad[i]) predictions[i] = -1;
       const out: ForwardResult = { logits: res.logits, predictions, fed, pad, recorded: res.recorded };
       if (res.pre) out.preIntervention = res.pre;
       return out;
     };
-    const full = { mask: iv?.mask ?? new Uint8Array(0), c: iv?.c ?? null };
     const free = opts.freeRun ? freeRunMask(input, pad) : new Uint8Array(B * T);
-    const fed = input.tokens.slice();
-    if (!free.some((v) => v !== 0)) {
-      const res = runPass(fed, B, keyPad, iv ? full : null);
-      return finish(res, fed);
+    if (!free.some((v) => v !== 0)) return finish(this.pass(input.tokens, B, T, keyPad, record, ivFull, dropRng), input.tokens.slice());
+    if (dropRng) throw new InputError('transformer.forward: free running is an evaluation procedure; transformers are teacher-forced in training (models.md §1.3)');
+    // Free running: decode position by position with a key/value cache (no graph) to find the fed
+    // tokens; when a gradient is needed, one differentiable pass over those tokens follows.
+    const cached = noGrad(() => this.decodeCached(input.tokens, free, B, T, keyPad, record, ivFull));
+    const needGrad = isGradEnabled() && ([...this.params.values()].some((t) => t.requiresGrad) || Boolean(iv?.A?.requiresGrad) || Boolean(iv?.c?.requiresGrad));
+    if (needGrad) return finish(this.pass(cached.fed, B, T, keyPad, record, ivFull, undefined), cached.fed);
+    return finish(cached.res, cached.fed);
+  }
+
+  /**
+   * Incremental evaluation: at each position t, feed the given token or (free-running positions) the
+   * argmax at t−1, run every block on that one row per sequence against cached rotated keys/values.
+   */
+  private decodeCached(
+    tokens: Int32Array,
+    free: Uint8Array,
+    B: number,
+    T: number,
+    keyPad: Uint8Array,
+    record: HookPoint[],
+    iv: { point: HookPoint; mask: Uint8Array; A: Tensor | null; c: Tensor | null } | null,
+  ): { fed: Int32Array; res: PassResult } {
+    const cfg = this.config;
+    const d = cfg.d_model;
+    const V = cfg.vocab.length;
+    const dtype = (this.params.get('embedding.weight') as Tensor).dtype;
+    const caches = this.blocks.map(
+      () => new RotaryKVCache({ batch: B, heads: cfg.n_heads, headDim: d / cfg.n_heads, maxSteps: T, dtype, ropeDim: cfg.rope_dim, ropeBase: cfg.rope_base }),
+    );
+    const fed = tokens.slice();
+    const logits = Tensor.zeros([B * T, V], dtype);
+    const recorded = new Map<HookPoint, Tensor>(record.map((p) => [p, Tensor.zeros([B * T, d], dtype)]));
+    // Row of c for each intervened (b, t), in (b, t) row-major order.
+    const cRow = new Int32Array(B * T).fill(-1);
+    if (iv) {
+      let k = 0;
+      for (let i = 0; i < B * T; i++) if (iv.mask[i]) cRow[i] = k++;
     }
-    // Fixed-point iteration without a graph, on the rows that still change.
-    let active = Array.from({ length: B }, (_, b) => b);
-    noGrad(() => {
-      while (active.length > 0) {
-        const sub = gatherRows(fed, active, T);
-        const subPad = gatherRows(keyPad, active, T);
-        const subIv = iv ? subsetIntervention(iv.mask, iv.c, active, T, cfg.d_model) : null;
-        const res = runPass(sub, active.length, subPad, subIv);
-        const p = argmaxRows(res.logits);
-        const next: number[] = [];
-        active.forEach((b, j) => {
-          let changed = false;
-          for (let t = 1; t < T; t++) {
-            const i = b * T + t;
-            if (free[i] && fed[i] !== p[j * T + t - 1]) {
-              fed[i] = p[j * T + t - 1];
-              changed = true;
-            }
-          }
-          if (changed) next.push(b);
-        });
-        active = next;
+    const pre = iv ? Tensor.zeros([cRow.reduce((n, j) => (j >= 0 ? n + 1 : n), 0), d], dtype) : undefined;
+    const stepIds = new Int32Array(B);
+    const stepPad = new Uint8Array(B);
+    const stepMask = new Uint8Array(B);
+    const hook = (point: HookPoint, x: Tensor, t: number): Tensor => {
+      let y = x;
+      if (iv && iv.point === point) {
+        const rows: number[] = [];
+        for (let b = 0; b < B; b++) {
+          stepMask[b] = iv.mask[b * T + t];
+          if (stepMask[b]) rows.push(b);
+        }
+        if (rows.length > 0) {
+          const c = Tensor.zeros([rows.length, d], dtype);
+          rows.forEach((b, r) => {
+            const j = cRow[b * T + t];
+            pre!.data.set(x.data.subarray(b * d, (b + 1) * d), j * d);
+            if (iv.c) c.data.set(iv.c.data.subarray(j * d, (j + 1) * d), r * d);
+          });
+          y = maskedAffineRows(x, stepMask, iv.A, c);
+        }
       }
-    });
-    return finish(runPass(fed, B, keyPad, iv ? full : null), fed);
+      const rec = recorded.get(point);
+      if (rec) for (let b = 0; b < B; b++) rec.data.set(y.data.subarray(b * d, (b + 1) * d), (b * T + t) * d);
+      return y;
+    };
+    const emb = this.params.get('embedding.weight') as Tensor;
+    const p = (n: string): Tensor => this.params.get(n) as Tensor;
+    let prev: Int32Array = new Int32Array(B);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const i = b * T + t;
+        if (free[i]) fed[i] = prev[b];
+        stepIds[b] = fed[i];
+        stepPad[b] = keyPad[i];
+      }
+      let x = hook('embedding', embedding(emb, stepIds), t);
+      this.blocks.forEach((blk, li) => {
+        const a = layerNorm(x, blk.ln1w, blk.ln1b, cfg.ln_eps);
+        const o = attendStep(linear(a, blk.qw, blk.qb), linear(a, blk.kw, blk.kb), linear(a, blk.vw, blk.vb), caches[li], stepPad);
+        x = add(x, linear(o, blk.ow, blk.ob));
+        const m = layerNorm(x, blk.ln2w, blk.ln2b, cfg.ln_eps);
+        x = add(x, linear(gelu(linear(m, blk.inw, blk.inb)), blk.outw, blk.outb));
+        x = hook(`layer.${li}` as HookPoint, x, t);
+      });
+      const lg = linear(layerNorm(x, p('final_ln.weight'), p('final_ln.bias'), cfg.ln_eps), p('head.weight'), p('head.bias'));
+      for (let b = 0; b < B; b++) logits.data.set(lg.data.subarray(b * V, (b + 1) * V), (b * T + t) * V);
+      prev = argmaxRows(lg);
+    }
+    return { fed, res: pre ? { logits, recorded, pre } : { logits, recorded } };
   }
 
   /** One teacher-forced pass over fixed tokens [rows·T]. */
@@ -209,36 +259,6 @@ export class TransformerModel implements SequenceModel {
   hookPoints(): HookPoint[] {
     return hookPoints(this.config);
   }
-}
-
-function gatherRows<T extends Int32Array | Uint8Array>(a: T, rows: number[], T: number): T {
-  const out = new (a.constructor as new (n: number) => T)(rows.length * T);
-  rows.forEach((b, j) => out.set(a.subarray(b * T, (b + 1) * T), j * T));
-  return out;
-}
-
-/** The intervention restricted to a subset of batch rows (no graph: used inside noGrad). */
-function subsetIntervention(mask: Uint8Array, c: Tensor | null, rows: number[], T: number, d: number): { mask: Uint8Array; c: Tensor | null } {
-  // Index of each masked row in c.
-  const idx = new Int32Array(mask.length).fill(-1);
-  let k = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) idx[i] = k++;
-  const sub = gatherRows(mask, rows, T);
-  if (!c) return { mask: sub, c: null };
-  let count = 0;
-  for (const v of sub) if (v) count++;
-  const data = c.data.constructor === Float64Array ? new Float64Array(count * d) : new Float32Array(count * d);
-  let o = 0;
-  for (const b of rows) {
-    for (let t = 0; t < T; t++) {
-      const j = idx[b * T + t];
-      if (j >= 0) {
-        data.set(c.data.subarray(j * d, (j + 1) * d), o * d);
-        o++;
-      }
-    }
-  }
-  return { mask: sub, c: new Tensor(data, [count, d]) };
 }
 
 /** The masked rows of x [N, d] as a new tensor [count, d] (no graph). */

@@ -256,7 +256,7 @@ function tryResolve(id: string): Measure | null {
         family: 'rsa',
         range: c === 'cosine' ? [0, 1] : [-1, 1],
         invariances: inv(RDM_INV[r]),
-        minSamplesRule: '4 (n(n−1)/2 ≥ 6 RDM entries)',
+        minSamplesRule: '4',
         reference: 'Kriegeskorte, Mur & Bandettini 2008',
         description: `RSA: ${c} comparison of ${r} RDMs (strict upper triangle)`,
       }),
@@ -411,7 +411,9 @@ function tryResolve(id: string): Measure | null {
   if ((g = id.match(/^cknna-(\d+)$/))) {
     const k = intParam(id, g[1], 'k', 2);
     return {
-      meta: meta({ id: `cknna-${k}`, family: 'knn', range: [-1, 1], invariances: inv('SOP'), minSamples: Math.max(4, k + 2), minSamplesRule: 'max(4, k + 2)', reference: 'Huh et al. 2024 (platonic-rep)', description: `CKA on mutual ${k}-nearest-neighbour pairs of cosine kernels, unbiased HSIC` }),
+      // symmetric: false — the matrix-product HSIC_u on the (non-symmetric) masked kernels has
+      // 1ᵀK̃L̃1 ≠ 1ᵀL̃K̃1 in general, so swapping X and Y changes the value (as in platonic-rep).
+      meta: meta({ id: `cknna-${k}`, family: 'knn', symmetric: false, range: [-1, 1], invariances: inv('SOP'), minSamples: Math.max(4, k + 2), minSamplesRule: 'max(4, k + 2)', reference: 'Huh et al. 2024 (platonic-rep)', description: `CKA on mutual ${k}-nearest-neighbour pairs of cosine kernels, unbiased HSIC` }),
       compute: (x, y) => cknna(x, y, k),
     };
   }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { gelu, geluForwardRows, geluGrad } from '../../src/tensor/kernels/rnn-gelu.ts';
+import { gelu, geluDropoutRows, geluGrad } from '../../src/tensor/kernels/rnn-gelu.ts';
 import { runRnn, type RnnParams } from '../../src/tensor/kernels/rnn.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -121,7 +121,7 @@ describe('erf and exact GELU (float64)', () => {
     const { x } = golden.gelu;
     const out = new Float64Array(x.length);
     const deriv = new Float64Array(x.length);
-    geluForwardRows(Float64Array.from(x), out, deriv, 0, x.length, new Float64Array(1), 1);
+    geluDropoutRows(Float64Array.from(x), out, deriv, 0, x.length, 1, new Float64Array(1), null, null, 1);
     for (let i = 0; i < x.length; i++) {
       const want = golden.gelu.gelu[i];
       const tol = 1e-13 * Math.abs(want) + 1e-15; // torch's float64 GELU cancels to 0 below about −8

@@ -7,6 +7,7 @@ import {
   cayley,
   expm,
   expmF64,
+  expmFrechet,
   expmSkew,
   gramSchmidt,
   householderProduct,
@@ -34,7 +35,7 @@ function taylorExpm(a: Float64Array, n: number): Float64Array {
     term = matmulF64({ rows: n, cols: n, data: term }, { rows: n, cols: n, data: A }).data.map((v) => v / k);
     for (let i = 0; i < E.length; i++) E[i] += term[i];
   }
-  let R = E;
+  let R: Float64Array = E;
   for (let i = 0; i < s; i++) R = matmulF64({ rows: n, cols: n, data: R }, { rows: n, cols: n, data: R }).data;
   return R;
 }
@@ -73,6 +74,29 @@ test('expm matches a Taylor series on random matrices and the eigendecomposition
         ref[i * n + j] = s;
       }
     assertClose(expmF64(S, n), ref, 1e-12 * maxAbs(ref), 0, `eig n=${n}`);
+  }
+});
+
+test('expmFrechet equals the block formula exp([[A, E], [0, A]]) and returns exp(A)', () => {
+  const rng = new Rng(12);
+  for (const [n, sc] of [[4, 0.005], [5, 0.15], [5, 0.6], [6, 1.5], [6, 2.5], [7, 12]] as const) {
+    const a = Float64Array.from({ length: n * n }, () => (rng.normal() * sc) / Math.sqrt(n));
+    const e = Float64Array.from({ length: n * n }, () => rng.normal());
+    const [R, L] = expmFrechet(a, e, n);
+    const n2 = 2 * n;
+    const big = new Float64Array(n2 * n2);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        big[i * n2 + j] = a[i * n + j];
+        big[(i + n) * n2 + j + n] = a[i * n + j];
+        big[i * n2 + j + n] = e[i * n + j];
+      }
+    const B = expmF64(big, n2);
+    const Lref = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Lref[i * n + j] = B[i * n2 + j + n];
+    assertClose(L, Lref, 1e-12 * maxAbs(Lref), 0, `frechet n=${n} scale ${sc}`);
+    const E0 = expmF64(a, n);
+    assertClose(R, E0, 1e-13 * maxAbs(E0), 0, `exp n=${n}`);
   }
 });
 

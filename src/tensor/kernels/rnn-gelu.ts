@@ -83,38 +83,47 @@ export function geluGrad(x: number): number {
 }
 
 /**
- * In place over `n` entries starting at `off`: pre[i] ← GELU(pre[i] + bias[i mod width]); when `deriv`
- * is given it receives GELU′ at the same point. One exp per entry outside |x| < 0.66.
+ * The decoder's hidden layer for slot rows s0 … s1−1 of width `width`, fused in one pass:
+ * out = dropout(GELU(pre + bias)), where dropout keeps entry k of slot s when keep[keepRow[s] + k]
+ * is 1 (scaled by `scale`) and zeroes it otherwise (keep null = eval mode). When `deriv` is given it
+ * receives GELU′(pre + bias) (it may alias `pre`). One exp per entry outside |x| < 0.66.
  */
-export function geluForwardRows(
+export function geluDropoutRows(
   pre: Float32Array | Float64Array,
   out: Float32Array | Float64Array,
   deriv: Float32Array | Float64Array | null,
-  off: number,
-  n: number,
-  bias: Float32Array | Float64Array,
+  s0: number,
+  s1: number,
   width: number,
+  bias: Float32Array | Float64Array,
+  keep: Uint8Array | null,
+  keepRow: Int32Array | null,
+  scale: number,
 ): void {
-  for (let i = off, j = 0, end = off + n; i < end; i++) {
-    const x = pre[i] + bias[j];
-    if (++j === width) j = 0;
-    const y = Math.abs(x) * SQRT1_2;
-    let cdf: number;
-    let pdf = -1;
-    if (y < 0.46875) cdf = 0.5 + 0.5 * erfSmall(x * SQRT1_2);
-    else if (y > 27) {
-      cdf = x > 0 ? 1 : 0;
-      pdf = 0;
-    } else {
-      const ex = Math.exp(-y * y);
-      const half = 0.5 * ex * erfcxLarge(y);
-      cdf = x > 0 ? 1 - half : half;
-      pdf = ex * INV_SQRT_2PI;
-    }
-    out[i] = x * cdf;
-    if (deriv !== null) {
-      if (pdf < 0) pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-      deriv[i] = cdf + x * pdf;
+  for (let s = s0; s < s1; s++) {
+    const base = s * width;
+    const mo = keep !== null && keepRow !== null ? keepRow[s] : -1;
+    for (let k = 0; k < width; k++) {
+      const i = base + k;
+      const x = pre[i] + bias[k];
+      const y = Math.abs(x) * SQRT1_2;
+      let cdf: number;
+      let pdf = -1;
+      if (y < 0.46875) cdf = 0.5 + 0.5 * erfSmall(x * SQRT1_2);
+      else if (y > 27) {
+        cdf = x > 0 ? 1 : 0;
+        pdf = 0;
+      } else {
+        const ex = Math.exp(-y * y);
+        const half = 0.5 * ex * erfcxLarge(y);
+        cdf = x > 0 ? 1 - half : half;
+        pdf = ex * INV_SQRT_2PI;
+      }
+      out[i] = mo < 0 ? x * cdf : keep![mo + k] !== 0 ? x * cdf * scale : 0;
+      if (deriv !== null) {
+        if (pdf < 0) pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+        deriv[i] = cdf + x * pdf;
+      }
     }
   }
 }

@@ -23,7 +23,7 @@ import { DTypeError, InputError, ShapeError, fmtShape } from '../../errors.ts';
 import type { Rng } from '../../util/rng.ts';
 import { getBackend } from '../backend/index.ts';
 import { Tensor, alloc, checkFinite, fromOp, isGradEnabled, maybeCheckFinite, type Storage } from '../tensor.ts';
-import { geluForwardRows } from './rnn-gelu.ts';
+import { geluDropoutRows } from './rnn-gelu.ts';
 import { acquire, acquireBytes, release } from './rnn-pool.ts';
 
 /** RNN weights in PyTorch layouts; all the same dtype (float32 or float64). */
@@ -309,7 +309,9 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const preState = ivState ? alloc(dtype, count * S) : null;
   // Decoder slots.
   const N = nonPad;
-  const slotRow = new Int32Array(N);
+  const slotRow = new Int32Array(N); // time-major row of each slot
+  const slotOut = new Int32Array(N); // (b, t) index of each slot
+  const slotKeep = new Int32Array(N); // offset of its dropout mask row
   const decH = acquire(dtype, N * H);
   const decPre = acquire(dtype, N * D); // pre-activation, then GELU′ (when recording)
   const decU = acquire(dtype, N * D); // GELU output after dropout
@@ -324,25 +326,18 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     const n = s1 - s0;
     if (n === 0) return;
     be.gemm(false, true, n, D, H, 1, decH.subarray(s0 * H, s1 * H), W1, 0, decPre.subarray(s0 * D, s1 * D));
-    geluForwardRows(decPre, decU, needGraph ? decPre : null, s0 * D, n * D, b1, D);
-    if (keep) {
-      for (let s = s0; s < s1; s++) {
-        const r = slotRow[s];
-        const mo = ((r % B) * T + Math.floor(r / B)) * D;
-        const so = s * D;
-        for (let k = 0; k < D; k++) decU[so + k] = keep[mo + k] ? decU[so + k] * keepScale : 0;
-      }
-    }
+    geluDropoutRows(decPre, decU, needGraph ? decPre : null, s0, s1, D, b1, keep, slotKeep, keepScale);
     be.gemm(false, true, n, Vout, D, 1, decU.subarray(s0 * D, s1 * D), W2, 0, decZ.subarray(s0 * Vout, s1 * Vout));
     for (let s = s0; s < s1; s++) {
       const zo = s * Vout;
       for (let k = 0; k < Vout; k++) decZ[zo + k] += b2[k];
-      const r = slotRow[s];
-      predictions[(r % B) * T + Math.floor(r / B)] = argmax(decZ, zo, Vout);
+      predictions[slotOut[s]] = argmax(decZ, zo, Vout);
     }
   };
   const addSlot = (r: number, hRow: Storage, off: number): void => {
     slotRow[nSlots] = r;
+    slotOut[nSlots] = (r % B) * T + Math.floor(r / B);
+    slotKeep[nSlots] = slotOut[nSlots] * D;
     decH.set(hRow.subarray(off, off + H), nSlots * H);
     decoded[r] = 1;
     nSlots++;
@@ -366,11 +361,8 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       fed[rb + b] = u;
     }
     // Recurrent projection h W_hhᵀ + b_hh for the whole batch.
-    if (t === 0) for (let b = 0; b < B; b++) gh.set(bhh, b * GH);
-    else {
-      be.gemm(false, true, B, GH, H, 1, hPrev, Whh, 0, gh);
-      for (let b = 0; b < B; b++) for (let k = 0; k < GH; k++) gh[b * GH + k] += bhh[k];
-    }
+    for (let b = 0; b < B; b++) gh.set(bhh, b * GH);
+    if (t > 0) be.gemm(false, true, B, GH, H, 1, hPrev, Whh, 1, gh);
     // Embedding intervention: x̃ = x A + c_j, projected through W_ih for the masked rows.
     const js = maskSteps[t];
     if (ivEmb) mIdx.fill(-1);
@@ -469,8 +461,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   // ---- outputs ----
   const logitsData = alloc(dtype, N0 * Vout);
   for (let s = 0; s < N; s++) {
-    const r = slotRow[s];
-    const o = (r % B) * T + Math.floor(r / B);
+    const o = slotOut[s];
     logitsData.set(decZ.subarray(s * Vout, (s + 1) * Vout), o * Vout);
   }
   const extras: Omit<RnnRunResult, 'logits' | 'predictions'> = {};
@@ -529,12 +520,10 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       c: gC ? alloc(dtype, count * ivD) : null,
     };
 
-    const PT = (globalThis as any).PT; let t0 = performance.now();
     // -- decoder, batched over all slots --
     const dZ = acquire(dtype, N * Vout);
     for (let s = 0; s < N; s++) {
-      const r = slotRow[s];
-      const o = (r % B) * T + Math.floor(r / B);
+      const o = slotOut[s];
       dZ.set(gd.subarray(o * Vout, (o + 1) * Vout), s * Vout);
     }
     if (out.b2) for (let s = 0; s < N; s++) for (let k = 0; k < Vout; k++) out.b2[k] += dZ[s * Vout + k];
@@ -544,8 +533,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     for (let s = 0; s < N; s++) {
       const so = s * D;
       if (keep) {
-        const r = slotRow[s];
-        const mo = ((r % B) * T + Math.floor(r / B)) * D;
+        const mo = slotKeep[s];
         for (let k = 0; k < D; k++) dU[so + k] = keep[mo + k] ? dU[so + k] * keepScale * decPre[so + k] : 0;
       } else for (let k = 0; k < D; k++) dU[so + k] *= decPre[so + k];
     }
@@ -558,7 +546,6 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     for (let s = 0; s < N; s++) dhTM.set(dDecH.subarray(s * H, (s + 1) * H), slotRow[s] * H);
     release(dZ, dU, dDecH);
 
-    PT.dec += performance.now() - t0; t0 = performance.now();
     // -- recurrence, backwards in time --
     const dG = acquire(dtype, N0 * GH); // ∂L/∂(h W_hhᵀ + b_hh), per row; zero at pad rows
     const dAn = lstm ? null : acquire(dtype, N0 * H); // GRU: ∂L/∂(x W_inᵀ + b_in)
@@ -647,7 +634,6 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     }
     release(dh, dhNew, dc, ivIn, ivOut, ivPre, dhTM);
 
-    PT.rec += performance.now() - t0; t0 = performance.now();
     // -- recurrent weights: one GEMM over all steps (h_{-1} = 0 contributes nothing) --
     if (out.whh && T > 1) be.gemm(true, false, GH, H, (T - 1) * B, 1, dG.subarray(B * GH), hs, 0, out.whh);
     if (out.bhh) {
@@ -709,7 +695,6 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       release(dP, dAinM);
     }
     release(dG, dAn, ...forBackward);
-    PT.rest += performance.now() - t0; t0 = performance.now();
 
     const flat = [out.emb, out.wih, out.whh, out.bih, out.bhh, out.w1, out.b1, out.w2, out.b2];
     if (ivA) flat.push(out.A);

@@ -5,3 +5,4 @@ export { Tensor, noGrad } from './tensor/tensor.ts';
 export * as linalg from './tensor/linalg.ts';
 export { getBackend } from './tensor/backend/index.ts';
 export * as tasks from './tasks/index.ts';
+export * as ops from './tensor/ops/index.ts';

@@ -8,3 +8,7 @@ import { gruTrainStep, lstmTrainStep } from './rnn.ts';
 cases.push(gruTrainStep, lstmTrainStep);
 import { decoderFwdBwd, orthMaps } from './orthogonal.ts';
 cases.push(orthMaps, decoderFwdBwd);
+import { linalgCases } from './linalg.ts';
+cases.push(...linalgCases);
+import { similarityCases } from './similarity.ts';
+cases.push(...similarityCases);

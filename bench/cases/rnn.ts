@@ -82,8 +82,8 @@ function crossEntropyGrad(z: Float32Array | Float64Array, labels: Int32Array, va
   return loss;
 }
 
-/** A closure that runs one full training step. */
-function trainStep(cell: 'gru' | 'lstm', H: number): () => number {
+/** A closure that runs one full training step (exported for profiling). */
+export function trainStep(cell: 'gru' | 'lstm', H: number): () => number {
   const rng = new Rng(7);
   const params = makeParams(rng, cell, H);
   const data = makeBatch(rng);

@@ -20,6 +20,7 @@ export interface TaskConfig {
   unk_p: number;
   mod?: number;
   round_to?: number;
+  max_value?: number;
 }
 
 /** Fields shared by every architecture. */

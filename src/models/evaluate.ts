@@ -7,6 +7,8 @@ import { crossEntropy } from '../tensor/ops/loss.ts';
 import { noGrad } from '../tensor/tensor.ts';
 import { makeBatch, mergeScores, scoreTrials, type SequenceLike, type TrialScores } from '../tasks/sequences.ts';
 import { Vocab } from '../tasks/vocab.ts';
+import { sampleCountSet } from '../tasks/datasets.ts';
+import { allowedCounts, getTask } from '../tasks/task.ts';
 import type { SequenceModel } from './model.ts';
 
 /** Result of evaluateTrials. */
@@ -21,6 +23,9 @@ export interface EvalResult {
   byCount: TrialScores['byCount'];
   /** Per trial: correct or not, in input order. */
   trialCorrect: boolean[];
+  /** Task positions scored, and how many were right. */
+  taskPositions: number;
+  correctPositions: number;
 }
 
 /** Options of evaluateTrials. */
@@ -60,5 +65,70 @@ export function evaluateTrials(model: SequenceModel, trials: readonly SequenceLi
     tokenAccuracy: m.tokenAccuracy,
     byCount: m.byCount,
     trialCorrect: m.trialCorrect,
+    taskPositions: m.taskPositions,
+    correctPositions: m.correctPositions,
   };
+}
+
+/** Options of evaluateModel. */
+export interface EvaluateModelOptions {
+  /** Task id (default: the model's task with its task_config). */
+  task?: string;
+  /** Total sequences, spread equally over every count min…max (rounded up per count). */
+  samples: number;
+  /** Data seed. */
+  seed: number;
+}
+
+/** Accuracy figures of `mas eval --json`. */
+export interface ModelEvalReport {
+  task: string;
+  samples: number;
+  seed: number;
+  /** Over the training counts (hold-outs excluded). */
+  trial_accuracy: number | null;
+  token_accuracy: number | null;
+  /** Trial accuracy for every count min…max, hold-outs included. */
+  by_count: Record<string, number>;
+  held_out: { counts: number[]; n: number; trial_accuracy: number | null; token_accuracy: number | null };
+  /** Over every sequence. */
+  all: { n: number; trial_accuracy: number; token_accuracy: number };
+}
+
+/** Evaluate a model on fresh sequences of every count (eval mode, free-running), hold-outs separately. */
+export function evaluateModel(model: SequenceModel, o: EvaluateModelOptions): ModelEvalReport {
+  const cfg = model.config;
+  const tc = cfg.task_config;
+  const range = { hold_outs: tc.hold_outs, min_count: tc.min_count, max_count: tc.max_count };
+  const own = { ...range, unk_p: tc.unk_p, ...(tc.mod !== undefined ? { mod: tc.mod } : {}), ...(tc.round_to !== undefined ? { round_to: tc.round_to } : {}), ...(tc.max_value !== undefined ? { max_value: tc.max_value } : {}) };
+  const task = o.task === undefined ? getTask(cfg.task, own) : getTask(o.task, range);
+  const counts = allowedCounts(task, true);
+  const per = Math.ceil(o.samples / counts.length);
+  const trials = sampleCountSet(task, counts, per, o.seed);
+  const hold = task.config.hold_outs;
+  const inTrain = trials.filter((t) => !hold.includes(t.count));
+  const inHold = trials.filter((t) => hold.includes(t.count));
+  const a = inTrain.length > 0 ? evaluateTrials(model, inTrain) : null;
+  const h = inHold.length > 0 ? evaluateTrials(model, inHold) : null;
+  const by = [...(a?.byCount ?? []), ...(h?.byCount ?? [])].sort((x, y) => x.count - y.count);
+  const all = evaluateMerged(a, h);
+  return {
+    task: task.id,
+    samples: trials.length,
+    seed: o.seed,
+    trial_accuracy: a ? a.trialAccuracy : null,
+    token_accuracy: a ? a.tokenAccuracy : null,
+    by_count: Object.fromEntries(by.map((c) => [String(c.count), c.accuracy])),
+    held_out: { counts: [...hold], n: inHold.length, trial_accuracy: h ? h.trialAccuracy : null, token_accuracy: h ? h.tokenAccuracy : null },
+    all,
+  };
+}
+
+function evaluateMerged(a: EvalResult | null, h: EvalResult | null): { n: number; trial_accuracy: number; token_accuracy: number } {
+  const parts = [a, h].filter((e): e is EvalResult => e !== null);
+  const n = parts.reduce((s, e) => s + e.n, 0);
+  const correct = parts.reduce((s, e) => s + e.trialCorrect.filter(Boolean).length, 0);
+  const pos = parts.reduce((s, e) => s + e.taskPositions, 0);
+  const okPos = parts.reduce((s, e) => s + e.correctPositions, 0);
+  return { n, trial_accuracy: n > 0 ? correct / n : 0, token_accuracy: pos > 0 ? okPos / pos : 0 };
 }

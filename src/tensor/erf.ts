@@ -1,8 +1,8 @@
 /**
  * The error function in float64, after W. J. Cody, "Rational Chebyshev approximations for the error
  * function", Math. Comp. 23 (1969), as in his SPECFUN routine CALERF: three rational approximations
- * on |x| ≤ 0.46875, 0.46875 < |x| ≤ 4 and |x| > 4, with the exp(−x²) factor split for accuracy.
- * Maximum relative error is about 1e-16 (tested against scipy to 1e-14).
+ * on |x| ≤ 0.46875, 0.46875 < |x| ≤ 4 and |x| > 4 (the exp(−x²) factor is split for |x| ≥ 6).
+ * Measured relative error against scipy: ≤ 5e-16 for erf and ≤ 4e-15 for erfc (tests assert 1e-13).
  */
 
 const A = [3.1611237438705656, 113.86415415105016, 377.485237685302, 3209.3775891384694, 0.18577770618460315];
@@ -22,9 +22,8 @@ const THRESH = 0.46875;
 const XSMALL = 1.11e-16;
 const XBIG = 26.543;
 
-/** erfc(y) for y > THRESH (y ≥ 0), Cody's second and third ranges. */
-function erfcTail(y: number): number {
-  let r: number;
+/** erfc(y)·exp(y²) for THRESH < y < XBIG: the rational part of Cody's second and third ranges. */
+export function erfcxTail(y: number): number {
   if (y <= 4) {
     let xnum = C[8] * y;
     let xden = y;
@@ -32,20 +31,29 @@ function erfcTail(y: number): number {
       xnum = (xnum + C[i]) * y;
       xden = (xden + D[i]) * y;
     }
-    r = (xnum + C[7]) / (xden + D[7]);
-  } else {
-    if (y >= XBIG) return 0;
-    const z = 1 / (y * y);
-    let xnum = P[5] * z;
-    let xden = z;
-    for (let i = 0; i < 4; i++) {
-      xnum = (xnum + P[i]) * z;
-      xden = (xden + Q[i]) * z;
-    }
-    r = (z * (xnum + P[4])) / (xden + Q[4]);
-    r = (SQRPI - r) / y;
+    return (xnum + C[7]) / (xden + D[7]);
   }
+  const z = 1 / (y * y);
+  let xnum = P[5] * z;
+  let xden = z;
+  for (let i = 0; i < 4; i++) {
+    xnum = (xnum + P[i]) * z;
+    xden = (xden + Q[i]) * z;
+  }
+  const r = (z * (xnum + P[4])) / (xden + Q[4]);
+  return (SQRPI - r) / y;
+}
+
+/** Upper bound of the first (exp-free) range of Cody's approximation. */
+export const ERF_THRESH = THRESH;
+
+/** erfc(y) for y > THRESH (y ≥ 0), Cody's second and third ranges. */
+function erfcTail(y: number): number {
+  if (y >= XBIG) return 0;
+  const r = erfcxTail(y);
+  // Below 6 a single exp(−y²) keeps the relative error under 40 ulp; beyond, split it as Cody does:
   // exp(−y²) = exp(−ys²)·exp(−(y−ys)(y+ys)) with ys = y rounded down to a multiple of 1/16.
+  if (y < 6) return Math.exp(-y * y) * r;
   const ys = Math.trunc(y * 16) / 16;
   const del = (y - ys) * (y + ys);
   return Math.exp(-ys * ys) * Math.exp(-del) * r;

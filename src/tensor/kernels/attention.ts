@@ -27,7 +27,7 @@
  */
 import { DTypeError, InputError, ShapeError, fmtShape } from '../../errors.ts';
 import { getBackend } from '../backend/index.ts';
-import { alloc, fromOp, isGradEnabled, Tensor } from '../tensor.ts';
+import { alloc, fromOp, isGradEnabled, maybeCheckFinite, Tensor } from '../tensor.ts';
 import type { DType, Storage } from '../tensor.ts';
 import { resolveRope, rotateRow, ropeTables } from './rope.ts';
 import type { RopeGeometry, RopeOptions, RopeTables } from './rope.ts';
@@ -372,6 +372,7 @@ export interface KVCacheOptions {
 
 /** Rotated keys and values of the positions attended so far, for one attention layer. */
 export class RotaryKVCache {
+  /** Layout (steps = maxSteps), rotated width, base and offset. */
   readonly g: RopeGeometry;
   readonly maxSteps: number;
   readonly dtype: DType;
@@ -383,7 +384,8 @@ export class RotaryKVCache {
   readonly pad: Uint8Array;
   /** Number of positions cached; the next `attendStep` is at RoPE position positionOffset + length. */
   length = 0;
-  private readonly tables: RopeTables;
+  /** cos/sin of every cacheable position (row t = RoPE position positionOffset + t) */
+  readonly tables: RopeTables;
 
   /** An empty cache; validates the RoPE options like causalRotaryAttention. */
   constructor(o: KVCacheOptions) {
@@ -403,11 +405,6 @@ export class RotaryKVCache {
   /** Forget every cached position. */
   reset(): void {
     this.length = 0;
-  }
-
-  /** The RoPE tables of the cache (rows = cached positions). */
-  get ropeTables(): RopeTables {
-    return this.tables;
   }
 }
 
@@ -435,7 +432,7 @@ export function attendStep(q: Tensor, k: Tensor, v: Tensor, cache: RotaryKVCache
   }
   const t = cache.length;
   const S = cache.maxSteps;
-  const tables = cache.ropeTables;
+  const tables = cache.tables;
   const scale = 1 / Math.sqrt(dh);
   const out = alloc(q.dtype, q.size);
   const qt = new Float64Array(dh);
@@ -472,5 +469,6 @@ export function attendStep(q: Tensor, k: Tensor, v: Tensor, cache: RotaryKVCache
     }
   }
   cache.length = t + 1;
+  maybeCheckFinite(op, out);
   return new Tensor(out, q.shape);
 }

@@ -119,7 +119,7 @@ export function geluDropoutRows(
         cdf = x > 0 ? 1 - half : half;
         pdf = ex * INV_SQRT_2PI;
       }
-      out[i] = mo < 0 ? x * cdf : keep![mo + k] !== 0 ? x * cdf * scale : 0;
+      out[i] = mo < 0 ? x * cdf : x * cdf * (keep![mo + k] * scale); // branch-free on the random mask
       if (deriv !== null) {
         if (pdf < 0) pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
         deriv[i] = cdf + x * pdf;

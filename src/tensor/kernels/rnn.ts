@@ -23,6 +23,7 @@ import { DTypeError, InputError, ShapeError, fmtShape } from '../../errors.ts';
 import type { Rng } from '../../util/rng.ts';
 import { getBackend } from '../backend/index.ts';
 import { Tensor, alloc, checkFinite, fromOp, isGradEnabled, maybeCheckFinite, type Storage } from '../tensor.ts';
+import { gruBackwardRow, gruForwardRow, lstmBackwardRow, lstmForwardRow } from './rnn-cells.ts';
 import { geluDropoutRows } from './rnn-gelu.ts';
 import { acquire, acquireBytes, release } from './rnn-pool.ts';
 
@@ -96,8 +97,10 @@ export interface RnnRunResult {
 
 /**
  * The dropout keep-mask used by `runRnn` for `n` decoder activations: 1 = keep (scaled by 1/(1−p)).
- * Entries are drawn in order from `rng`; when p·2^k is an integer for some k ≤ 16 (p = 0.5: k = 1)
- * each entry uses k bits of a 32-bit draw, otherwise one 32-bit draw per entry.
+ * It takes four 32-bit words from `rng` as the seed of a local xoshiro128** stream (so the cost does
+ * not depend on Rng's per-call overhead) and draws the entries from that stream in order: when p·2^k
+ * is an integer for some k ≤ 16 (p = 0.5: k = 1) each entry uses k bits of a 32-bit word, otherwise
+ * one word per entry (keep when word ≥ p·2³²).
  */
 export function dropoutKeepMask(rng: Rng, n: number, p: number, out: Uint8Array = new Uint8Array(n)): Uint8Array {
   if (!(p >= 0 && p < 1)) throw new InputError(`rnn dropout: p must be in [0, 1), got ${p}`);
@@ -105,25 +108,43 @@ export function dropoutKeepMask(rng: Rng, n: number, p: number, out: Uint8Array 
     out.fill(1, 0, n);
     return out;
   }
+  const seed = new Int32Array([rng.nextU32(), rng.nextU32(), rng.nextU32(), rng.nextU32()]);
+  if ((seed[0] | seed[1] | seed[2] | seed[3]) === 0) seed[0] = 1;
   let k = 1;
   while (k <= 16 && !Number.isInteger(p * 2 ** k)) k++;
-  if (k > 16) {
-    const thr = p * 4294967296;
-    for (let i = 0; i < n; i++) out[i] = rng.nextU32() >= thr ? 1 : 0;
-    return out;
-  }
-  const thr = p * 2 ** k;
-  const per = Math.floor(32 / k);
-  const lowMask = 2 ** k - 1;
+  if (k > 16) fillWords(seed, out, n, 1, 32, 0, p * 4294967296);
+  else fillWords(seed, out, n, Math.floor(32 / k), k, (1 << k) - 1, p * (1 << k));
+  return out;
+}
+
+/** Expand a xoshiro128** stream from `seed` into keep flags, `per` flags of `k` bits per word. */
+function fillWords(seed: Int32Array, out: Uint8Array, n: number, per: number, k: number, lowMask: number, thr: number): void {
+  let s0 = seed[0];
+  let s1 = seed[1];
+  let s2 = seed[2];
+  let s3 = seed[3];
   let i = 0;
   while (i < n) {
-    let w = rng.nextU32();
-    for (let s = 0; s < per && i < n; s++, i++) {
-      out[i] = (w & lowMask) >= thr ? 1 : 0;
+    const x = Math.imul(s1, 5);
+    const word = Math.imul((x << 7) | (x >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    if (k === 32) {
+      out[i++] = word >>> 0 >= thr ? 1 : 0;
+      continue;
+    }
+    let w = word;
+    const end = i + per < n ? i + per : n;
+    for (; i < end; i++) {
+      out[i] = 1 - (((w & lowMask) - thr) >>> 31); // branch-free (w & lowMask) >= thr
       w >>>= k;
     }
   }
-  return out;
 }
 
 interface Dims {
@@ -214,10 +235,6 @@ function checkInputs(params: RnnParams, opts: RnnRunOptions): Dims {
   return { lstm, G, V, E, H, D, Vout, B, T, S };
 }
 
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
 /** Index of the largest of n values at off (ties → lowest index). */
 function argmax(a: Storage, off: number, n: number): number {
   let best = 0;
@@ -299,7 +316,6 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const zeroState = alloc(dtype, B * H);
   const fed = new Int32Array(N0);
   const predictions = new Int32Array(N0).fill(-1);
-  const decoded = new Uint8Array(N0);
   // Embedding intervention: the vectors before / after, by j; per-step projected rows.
   const xPre = ivEmb ? alloc(dtype, count * E) : null;
   const xPost = ivEmb ? alloc(dtype, count * E) : null;
@@ -312,6 +328,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const slotRow = new Int32Array(N); // time-major row of each slot
   const slotOut = new Int32Array(N); // (b, t) index of each slot
   const slotKeep = new Int32Array(N); // offset of its dropout mask row
+  const slotOfRow = new Int32Array(N0).fill(-1); // slot of each time-major row (−1: pad)
   const decH = acquire(dtype, N * H);
   const decPre = acquire(dtype, N * D); // pre-activation, then GELU′ (when recording)
   const decU = acquire(dtype, N * D); // GELU output after dropout
@@ -336,10 +353,10 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   };
   const addSlot = (r: number, hRow: Storage, off: number): void => {
     slotRow[nSlots] = r;
+    slotOfRow[r] = nSlots;
     slotOut[nSlots] = (r % B) * T + Math.floor(r / B);
     slotKeep[nSlots] = slotOut[nSlots] * D;
     decH.set(hRow.subarray(off, off + H), nSlots * H);
-    decoded[r] = 1;
     nSlots++;
   };
 
@@ -392,38 +409,8 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       const q = mIdx[b];
       const ain = q >= 0 ? ainM! : P;
       const ia = q >= 0 ? q * GH : fed[r] * GH;
-      const go = b * GH;
-      const so = r * GH;
-      const xo = r * H;
-      if (!lstm) {
-        for (let k = 0; k < H; k++) {
-          const rg = sigmoid(ain[ia + k] + gh[go + k]);
-          const zg = sigmoid(ain[ia + H + k] + gh[go + H + k]);
-          const hn = gh[go + 2 * H + k];
-          const ng = Math.tanh(ain[ia + 2 * H + k] + rg * hn);
-          gates[so + k] = rg;
-          gates[so + H + k] = zg;
-          gates[so + 2 * H + k] = ng;
-          aux[xo + k] = hn;
-          hCur[ho + k] = ng + zg * (hPrev[ho + k] - ng);
-        }
-      } else {
-        for (let k = 0; k < H; k++) {
-          const ig = sigmoid(ain[ia + k] + gh[go + k]);
-          const fg = sigmoid(ain[ia + H + k] + gh[go + H + k]);
-          const gg = Math.tanh(ain[ia + 2 * H + k] + gh[go + 2 * H + k]);
-          const og = sigmoid(ain[ia + 3 * H + k] + gh[go + 3 * H + k]);
-          const c = fg * cPrev![ho + k] + ig * gg;
-          cCur![ho + k] = c;
-          const tc = Math.tanh(c);
-          aux[xo + k] = tc;
-          hCur[ho + k] = og * tc;
-          gates[so + k] = ig;
-          gates[so + H + k] = fg;
-          gates[so + 2 * H + k] = gg;
-          gates[so + 3 * H + k] = og;
-        }
-      }
+      if (!lstm) gruForwardRow(H, ain, ia, gh, b * GH, hPrev, hCur, ho, gates, r * GH, aux, r * H);
+      else lstmForwardRow(H, ain, ia, gh, b * GH, cPrev!, hCur, cCur!, ho, gates, r * GH, aux, r * H);
     }
     // State intervention: s̃ = s A + c_j (LSTM s = [h; c]).
     if (ivState && js.length > 0) {
@@ -455,7 +442,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   }
   // Decode every remaining non-pad position in one batch.
   const sRest = nSlots;
-  for (let r = 0; r < N0; r++) if (!padTM[r] && !decoded[r]) addSlot(r, hs, r * H);
+  for (let r = 0; r < N0; r++) if (!padTM[r] && slotOfRow[r] < 0) addSlot(r, hs, r * H);
   decodeSlots(sRest, nSlots);
 
   // ---- outputs ----
@@ -526,7 +513,13 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       const o = slotOut[s];
       dZ.set(gd.subarray(o * Vout, (o + 1) * Vout), s * Vout);
     }
-    if (out.b2) for (let s = 0; s < N; s++) for (let k = 0; k < Vout; k++) out.b2[k] += dZ[s * Vout + k];
+    const ones = acquire(dtype, Math.max(N0, 1));
+    ones.fill(1);
+    // Column sums as [1 × rows] GEMMs with a ones row: out[0:cols] = Σ_rows src[row, 0:cols] (ld = row stride).
+    const colSum = (src: Storage, rows: number, cols: number, ld: number, dst: Storage): void => {
+      if (rows > 0) be.gemm(false, false, 1, cols, rows, 1, ones, src, 0, dst, rows, ld, cols);
+    };
+    if (out.b2) colSum(dZ, N, Vout, Vout, out.b2);
     if (out.w2 && N > 0) be.gemm(true, false, Vout, D, N, 1, dZ, decU, 0, out.w2);
     const dU = acquire(dtype, N * D);
     if (N > 0) be.gemm(false, false, N, D, Vout, 1, dZ, W2, 0, dU);
@@ -534,17 +527,14 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       const so = s * D;
       if (keep) {
         const mo = slotKeep[s];
-        for (let k = 0; k < D; k++) dU[so + k] = keep[mo + k] ? dU[so + k] * keepScale * decPre[so + k] : 0;
+        for (let k = 0; k < D; k++) dU[so + k] *= keep[mo + k] * keepScale * decPre[so + k];
       } else for (let k = 0; k < D; k++) dU[so + k] *= decPre[so + k];
     }
-    if (out.b1) for (let s = 0; s < N; s++) for (let k = 0; k < D; k++) out.b1[k] += dU[s * D + k];
+    if (out.b1) colSum(dU, N, D, D, out.b1);
     if (out.w1 && N > 0) be.gemm(true, false, D, H, N, 1, dU, decH, 0, out.w1);
     const dDecH = acquire(dtype, N * H);
     if (N > 0) be.gemm(false, false, N, H, D, 1, dU, W1, 0, dDecH);
-    const dhTM = acquire(dtype, N0 * H); // ∂L/∂h_t from the decoder, time-major
-    dhTM.fill(0);
-    for (let s = 0; s < N; s++) dhTM.set(dDecH.subarray(s * H, (s + 1) * H), slotRow[s] * H);
-    release(dZ, dU, dDecH);
+    release(dZ, dU);
 
     // -- recurrence, backwards in time --
     const dG = acquire(dtype, N0 * GH); // ∂L/∂(h W_hhᵀ + b_hh), per row; zero at pad rows
@@ -559,7 +549,11 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     const ivPre = ivState && out.A ? acquire(dtype, B * S) : null;
     for (let t = T - 1; t >= 0; t--) {
       const rb = t * B;
-      for (let i = 0, base = rb * H; i < B * H; i++) dh[i] += dhTM[base + i];
+      for (let b = 0; b < B; b++) {
+        const sl = slotOfRow[rb + b]; // ∂L/∂h_t from the decoder
+        if (sl < 0) continue;
+        for (let k = 0, ho = b * H, so = sl * H; k < H; k++) dh[ho + k] += dDecH[so + k];
+      }
       // Through the state intervention: ∂/∂s = ∂/∂s̃ Aᵀ; ∂A += sᵀ ∂s̃; ∂c_j = ∂s̃.
       const js = maskSteps[t];
       if (ivState && js.length > 0) {
@@ -593,79 +587,40 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
           for (let k = 0; k < H; k++) dhNew[ho + k] = dh[ho + k];
           continue; // LSTM: dc passes through unchanged
         }
-        const xo = r * H;
-        if (!lstm) {
-          for (let k = 0; k < H; k++) {
-            const g = dh[ho + k];
-            const rg = gates[so + k];
-            const zg = gates[so + H + k];
-            const ng = gates[so + 2 * H + k];
-            const dan = g * (1 - zg) * (1 - ng * ng);
-            const dar = dan * aux[xo + k] * rg * (1 - rg);
-            const daz = g * (hPrev[ho + k] - ng) * zg * (1 - zg);
-            dG[so + k] = dar;
-            dG[so + H + k] = daz;
-            dG[so + 2 * H + k] = dan * rg;
-            dAn![xo + k] = dan;
-            dhNew[ho + k] = g * zg;
-          }
-        } else {
-          for (let k = 0; k < H; k++) {
-            const g = dh[ho + k];
-            const ig = gates[so + k];
-            const fg = gates[so + H + k];
-            const gg = gates[so + 2 * H + k];
-            const og = gates[so + 3 * H + k];
-            const tc = aux[xo + k];
-            const dcell = dc![ho + k] + g * og * (1 - tc * tc);
-            dG[so + k] = dcell * gg * ig * (1 - ig);
-            dG[so + H + k] = dcell * cPrev![ho + k] * fg * (1 - fg);
-            dG[so + 2 * H + k] = dcell * ig * (1 - gg * gg);
-            dG[so + 3 * H + k] = g * tc * og * (1 - og);
-            dc![ho + k] = dcell * fg;
-            dhNew[ho + k] = 0;
-          }
-        }
+        if (!lstm) gruBackwardRow(H, dh, ho, hPrev, gates, so, aux, r * H, dG, dAn!, dhNew);
+        else lstmBackwardRow(H, dh, dc!, ho, cPrev!, gates, so, aux, r * H, dG, dhNew);
       }
       if (t > 0) be.gemm(false, false, B, H, GH, 1, dG.subarray(rb * GH, (rb + B) * GH), Whh, 1, dhNew);
       const tmp = dh;
       dh = dhNew;
       dhNew = tmp;
     }
-    release(dh, dhNew, dc, ivIn, ivOut, ivPre, dhTM);
+    release(dh, dhNew, dc, ivIn, ivOut, ivPre, dDecH);
 
     // -- recurrent weights: one GEMM over all steps (h_{-1} = 0 contributes nothing) --
     if (out.whh && T > 1) be.gemm(true, false, GH, H, (T - 1) * B, 1, dG.subarray(B * GH), hs, 0, out.whh);
-    if (out.bhh) {
-      const g = out.bhh;
-      for (let r = 0; r < N0; r++) for (let k = 0, so = r * GH; k < GH; k++) g[k] += dG[so + k];
-    }
+    if (out.bhh) colSum(dG, N0, GH, GH, out.bhh);
     // -- input side: ∂L/∂(x W_ihᵀ + b_ih) per row is dG, except the GRU n block (dAn) --
     const needInput = out.emb || out.wih || out.bih || (ivEmb && (out.A || out.c));
     if (needInput) {
-      const dP = acquire(dtype, V * GH);
-      dP.fill(0);
+      // dP = Fᵀ dAin with F the one-hot [N0, V] of the fed tokens (zero rows: pad, or embedding-intervened).
+      const nz = dAn ? 2 * H : GH; // GRU: the n block's input-side gradient is dAn, not r·dAn
       const M = ivEmb ? count : 0;
+      const F = acquire(dtype, N0 * V);
+      F.fill(0);
+      for (let r = 0; r < N0; r++) if (!padTM[r] && !(ivEmb && maskJ[r] >= 0)) F[r * V + fed[r]] = 1;
+      const dP = acquire(dtype, V * GH);
+      be.gemm(true, false, V, nz, N0, 1, F, dG, 0, dP, V, GH, GH);
+      if (dAn) be.gemm(true, false, V, H, N0, 1, F, dAn, 0, dP.subarray(2 * H), V, H, GH);
       const dAinM = M > 0 ? acquire(dtype, M * GH) : null;
-      for (let r = 0; r < N0; r++) {
-        if (padTM[r]) continue;
-        const j = ivEmb ? maskJ[r] : -1;
-        const dst = j >= 0 ? dAinM! : dP;
-        const d0 = j >= 0 ? j * GH : fed[r] * GH;
-        const so = r * GH;
-        const nz = dAn ? 2 * H : GH; // GRU: the n block's input-side gradient is dAn, not r·dAn
-        if (j >= 0) for (let k = 0; k < nz; k++) dst[d0 + k] = dG[so + k];
-        else for (let k = 0; k < nz; k++) dst[d0 + k] += dG[so + k];
-        if (dAn) {
-          const n0 = d0 + 2 * H;
-          const a0 = r * H;
-          if (j >= 0) for (let k = 0; k < H; k++) dst[n0 + k] = dAn[a0 + k];
-          else for (let k = 0; k < H; k++) dst[n0 + k] += dAn[a0 + k];
-        }
+      for (let j = 0; j < M; j++) {
+        const r = rowOfJ[j];
+        dAinM!.set(dG.subarray(r * GH, r * GH + nz), j * GH);
+        if (dAn) dAinM!.set(dAn.subarray(r * H, (r + 1) * H), j * GH + 2 * H);
       }
       if (out.bih) {
-        for (let u = 0; u < V; u++) for (let k = 0; k < GH; k++) out.bih[k] += dP[u * GH + k];
-        for (let j = 0; j < M; j++) for (let k = 0; k < GH; k++) out.bih[k] += dAinM![j * GH + k];
+        colSum(dG, N0, nz, GH, out.bih);
+        if (dAn) colSum(dAn, N0, H, H, out.bih.subarray(2 * H));
       }
       if (out.wih) {
         be.gemm(true, false, GH, E, V, 1, dP, emb, 0, out.wih);
@@ -692,9 +647,9 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
         }
         release(dX);
       }
-      release(dP, dAinM);
+      release(dP, dAinM, F);
     }
-    release(dG, dAn, ...forBackward);
+    release(dG, dAn, ones, ...forBackward);
 
     const flat = [out.emb, out.wih, out.whh, out.bih, out.bhh, out.w1, out.b1, out.w2, out.b2];
     if (ivA) flat.push(out.A);

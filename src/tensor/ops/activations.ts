@@ -4,7 +4,7 @@
  */
 import { InputError, ShapeError, fmtShape } from '../../errors.ts';
 import type { Rng } from '../../util/rng.ts';
-import { erf } from '../erf.ts';
+import { ERF_THRESH, erf, erfc, erfcxTail } from '../erf.ts';
 import { Tensor, alloc, fromOp } from '../tensor.ts';
 import { plain } from './util.ts';
 
@@ -56,25 +56,34 @@ export function relu(x: Tensor): Tensor {
 
 const INV_SQRT2PI = 0.3989422804014327; // 1/√(2π)
 
-/** Exact GELU: x·Φ(x) = ½·x·(1 + erf(x/√2)) (not the tanh approximation). */
+/**
+ * Exact GELU: x·Φ(x) = ½·x·(1 + erf(x/√2)) (not the tanh approximation). One exp per element
+ * serves both Φ (through Cody's erfc·exp(y²) rational part) and the density used by the backward.
+ */
 export function gelu(x: Tensor): Tensor {
   const xd = x.data;
   const n = xd.length;
   const out = alloc(x.dtype, n);
   const cdf = new Float64Array(n);
+  const pdf = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = xd[i];
-    const c = 0.5 * (1 + erf(v * Math.SQRT1_2));
+    const y = Math.abs(v) * Math.SQRT1_2;
+    const e = Math.exp(-0.5 * v * v);
+    let c: number;
+    if (y <= ERF_THRESH) c = 0.5 * (1 + erf(v * Math.SQRT1_2));
+    else if (y < 6) {
+      const tail = 0.5 * e * erfcxTail(y); // ½ erfc(|v|/√2)
+      c = v > 0 ? 1 - tail : tail;
+    } else c = v > 0 ? 1 : 0.5 * erfc(y);
     cdf[i] = c;
+    pdf[i] = e * INV_SQRT2PI;
     out[i] = v * c;
   }
   return fromOp('gelu', out, x.shape, [x], (g) => {
     const gd = g.data;
     const r = alloc(x.dtype, n);
-    for (let i = 0; i < n; i++) {
-      const v = xd[i];
-      r[i] = gd[i] * (cdf[i] + v * INV_SQRT2PI * Math.exp(-0.5 * v * v));
-    }
+    for (let i = 0; i < n; i++) r[i] = gd[i] * (cdf[i] + xd[i] * pdf[i]);
     return [plain(r, x.shape)];
   });
 }

@@ -3,7 +3,7 @@
  * (with keepdims), and the rowwise cosine similarity of the CL loss.
  */
 import { ShapeError, fmtShape } from '../../errors.ts';
-import { Tensor, alloc, fromOp } from '../tensor.ts';
+import { Tensor, alloc, fromOp, maybeCheckFinite } from '../tensor.ts';
 import type { Storage } from '../tensor.ts';
 import { checkDTypes, normAxis, plain, prod, sameShape } from './util.ts';
 
@@ -97,6 +97,7 @@ export function max(x: Tensor, axis?: number, keepdims = false): Tensor {
       }
     }
   }
+  maybeCheckFinite('max', out);
   return new Tensor(out, L.shape);
 }
 

@@ -1,0 +1,287 @@
+/**
+ * An alignment run folder: validates every input before anything is written, then
+ *   config.json             {config_hash, config}: a different config in the same folder is refused;
+ *   metrics.csv             long format of mas.md §8 (step, src, trg, variable, split, loss, tok_acc,
+ *                           trial_acc, cl_loss, elapsed_s);
+ *   checkpoint.json + .safetensors   resumable state written at every validation;
+ *   alignment.json + alignment.safetensors   models.md §6.4 (maps.{m}.Q or .U, maps.{m}.param.*, best.*);
+ *   result.json             the `--json` output; summary.json  the full report of mas.md §8.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.ts';
+import { ensureDir, readText, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { CsvWriter } from '../io/metrics.ts';
+import { hasCheckpoint, loadCheckpoint, openRunDir, saveCheckpoint } from '../io/runs.ts';
+import { writeSafetensors } from '../io/safetensors.ts';
+import type { HookPoint } from '../models/config.ts';
+import { loadModel } from '../models/folder.ts';
+import type { SequenceModel } from '../models/model.ts';
+import { Vocab, getTask, makeMasData, modelOf } from '../tasks/index.ts';
+import { Tensor, noGrad } from '../tensor/tensor.ts';
+import { Rng } from '../util/rng.ts';
+import type { AlignedModel } from './data.ts';
+import { bootstrapCi } from './iia.ts';
+import { methodPreset, type Method } from './methods.ts';
+import { DEFAULT_SETTINGS, trainAlignment, tupleLabel, type AlignOutcome, type AlignSettings, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
+
+/** Options of runAlign. */
+export interface RunAlignOptions {
+  modelDirs: string[];
+  /** Settings; omitted ones take DEFAULT_SETTINGS and the method preset. */
+  settings: Partial<AlignSettings> & { method?: Method; layer: string; variables: string[]; subspace?: number };
+  out: string;
+  resume?: boolean;
+  quiet?: boolean;
+  /** Warnings (default stderr). */
+  onWarning?: (m: string) => void;
+}
+
+/** The `--json` result (result.json). */
+export interface AlignResult {
+  method: Method;
+  subspace: number;
+  layer: string;
+  variables: string[];
+  /** iia[s][t] of the final maps on the validation set (first variable; see iia_by_variable). */
+  iia: number[][];
+  iia_ci: [number, number][][];
+  token_accuracy: number[][];
+  iia_by_variable: VarMatrices;
+  best_iia: number[][];
+  best_step: number;
+  task_accuracy: number[];
+  k0_iia: number[][];
+  steps: number;
+  stop_reason: string;
+  wall_s: number;
+  ms_per_step: number;
+  out: string;
+}
+
+const MASK_SEED = 0x5eed;
+
+/** Load models and check layer, variables and k; nothing is written. */
+export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { models: AlignedModel[]; settings: AlignSettings; loaded: SequenceModel[] } {
+  if (o.modelDirs.length === 0) throw new InputError('--models needs at least one model folder');
+  const loaded = o.modelDirs.map((d) => loadModel(d, { onWarning: warn }));
+  const method = (o.settings.method ?? 'mas') as Method;
+  const preset = methodPreset(method, loaded.length);
+  const points = loaded.map((m) => m.resolveHook(o.settings.layer));
+  const point = points[0];
+  if (points.some((p) => p !== point)) throw new InputError(`--layer ${o.settings.layer} resolves to different points per model: ${points.join(', ')}`);
+  const widths = loaded.map((m) => m.hookWidth(point));
+  const minWidth = Math.min(...widths);
+  const variables = o.settings.variables;
+  if (variables.length === 0) throw new InputError('--variable needs at least one variable');
+  const tasks = loaded.map((m) => getTask(m.config.task, { ...m.config.task_config }));
+  for (const v of variables) {
+    if (v === 'full' || v === 'null') continue;
+    tasks.forEach((t, i) => {
+      const cm = modelOf(t);
+      if (!cm.variables.includes(v) || v === cm.countKey) {
+        throw new InputError(`--variable ${v}: model ${o.modelDirs[i]} (task ${t.id}) has no swappable variable '${v}' (has: full, ${cm.variables.filter((x) => x !== cm.countKey).join(', ')})`);
+      }
+    });
+  }
+  let k = o.settings.subspace ?? preset.defaultK(point, minWidth);
+  if (!Number.isInteger(k) || k < 0) throw new InputError(`--subspace must be a non-negative integer, got ${k}`);
+  if (k * variables.length > minWidth) {
+    if (variables.length === 1 && !o.settings.includeNull) {
+      warn(`--subspace ${k} exceeds the hooked width ${minWidth}; clipped to ${minWidth} (mas.md §3.4)`);
+      k = minWidth;
+    } else throw new InputError(`--subspace ${k} × ${variables.length} variable(s) exceeds the hooked width ${minWidth}`);
+  }
+  const stepwise = point === 'embedding' || loaded.some((m) => m.config.arch === 'transformer');
+  const settings: AlignSettings = {
+    ...DEFAULT_SETTINGS,
+    ...stripUndefined(o.settings),
+    method,
+    layer: point,
+    variables,
+    subspace: k,
+    clWeight: o.settings.clWeight ?? preset.clWeight,
+    mode: o.settings.mode ?? (stepwise ? 'stepwise' : 'indywise'),
+  };
+  if (settings.mode === 'stepwise' && settings.clWeight > 0) throw new InputError('the CL loss (--cl-weight > 0) is indywise only; this run is stepwise (embedding layer or a transformer)');
+  if (settings.map === 'gram-schmidt' && (settings.includeNull || settings.zscore || settings.learnedFill)) {
+    throw new InputError('--map gram-schmidt holds only the k aligned columns: it cannot be combined with the null variable, zscore or learned fill');
+  }
+  for (const [name, v] of [['steps', settings.steps], ['train-pairs', settings.trainPairs], ['valid-pairs', settings.validPairs], ['batch', settings.batch]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`--${name} must be a positive integer, got ${v}`);
+  }
+  const root = new Rng(settings.seed);
+  const models: AlignedModel[] = loaded.map((model, index) => {
+    const d = makeMasData(tasks[index], { seed: root.fork(`data/${index}`).nextU32(), nTrain: settings.trainPairs, nValid: settings.validPairs });
+    return { index, model, task: d.task, vocab: Vocab.fromList(model.config.vocab), point: point as HookPoint, width: widths[index], train: d.train, valid: d.valid };
+  });
+  return { models, settings, loaded };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const COLUMNS = ['step', 'src', 'trg', 'variable', 'split', 'loss', 'tok_acc', 'trial_acc', 'cl_loss', 'elapsed_s'];
+
+/** Run (or resume) an alignment into a run folder and write every output. */
+export function runAlign(o: RunAlignOptions): AlignResult {
+  const warn = o.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  const { models, settings, loaded } = prepareRun(o, warn);
+  const config = {
+    format: 'mas-align/1',
+    models: o.modelDirs.map((d, i) => ({ dir: path.resolve(d), arch: loaded[i].config.arch, task: loaded[i].config.task, seed: loaded[i].config.seed })),
+    settings,
+  };
+  let run;
+  try {
+    run = openRunDir(o.out, config, { resume: o.resume ?? false, configFile: 'config.json' });
+  } catch (e) {
+    if (e instanceof InputError && /different config/.test(e.message)) {
+      throw new InputError(`${e.message.replace(/; pass a fresh --out or delete the folder$/, '')}; to start fresh, pass a new --out or delete ${o.out}`);
+    }
+    throw e;
+  }
+  const metricsPath = run.path('metrics.csv');
+  let resumeState: { tensors: Map<string, Tensor>; state: TrainState } | null = null;
+  if (run.resumed && hasCheckpoint(o.out, 'checkpoint')) {
+    const ck = loadCheckpoint<TrainState>(o.out, 'checkpoint');
+    const tensors = new Map<string, Tensor>();
+    for (const [name, t] of Object.entries(ck.tensors)) tensors.set(name, new Tensor(t.data, t.shape));
+    resumeState = { tensors, state: ck.state };
+    trimMetrics(metricsPath, ck.state.step, ck.state.done !== null);
+  } else if (fs.existsSync(metricsPath)) {
+    fs.unlinkSync(metricsPath);
+  }
+  const csv = new CsvWriter(metricsPath, COLUMNS);
+  let outcome: AlignOutcome;
+  try {
+    outcome = trainAlignment(models, settings, {
+      quiet: o.quiet ?? false,
+      load: () => resumeState,
+      log: (rows: MetricRow[]) => {
+        for (const r of rows) csv.write(r as unknown as Record<string, unknown>);
+      },
+      save: (tensors, state) => {
+        const rec: Record<string, { shape: readonly number[]; data: Float32Array | Float64Array }> = {};
+        for (const [name, t] of tensors) rec[name] = { shape: t.shape, data: t.data };
+        saveCheckpoint(o.out, 'checkpoint', { tensors: rec, state });
+      },
+    });
+  } finally {
+    csv.close();
+  }
+  return writeOutputs(o, outcome, config);
+}
+
+/** Keep the metrics rows written before the checkpoint's next step (rows of a redone validation go). */
+function trimMetrics(file: string, nextStep: number, done: boolean): void {
+  if (!fs.existsSync(file)) return;
+  const lines = readText(file).split('\n').filter((l) => l.length > 0);
+  const keep = lines.filter((l, i) => i === 0 || done || Number(l.split(',', 1)[0]) < nextStep);
+  writeFileAtomic(file, keep.join('\n') + '\n');
+}
+
+function first(m: VarMatrices, v: string): number[][] {
+  return m[v].map((r) => r.map((x) => (Number.isFinite(x) ? x : NaN)));
+}
+
+function writeOutputs(o: RunAlignOptions, out: AlignOutcome, config: unknown): AlignResult {
+  const s = out.settings;
+  const v0 = s.variables[0];
+  const n = out.maps.length;
+  const ci: [number, number][][] = Array.from({ length: n }, (_, si) =>
+    Array.from({ length: n }, (_, ti) => {
+      const c = out.finalCorrect[`${si}->${ti}/${v0}`];
+      return c ? bootstrapCi(c, s.seed ^ MASK_SEED ^ (si * 131 + ti)) : [NaN, NaN];
+    }),
+  );
+  const result: AlignResult = {
+    method: s.method,
+    subspace: s.subspace,
+    layer: s.layer,
+    variables: s.variables,
+    iia: first(out.final.iia, v0),
+    iia_ci: ci,
+    token_accuracy: first(out.final.tokenAccuracy, v0),
+    iia_by_variable: out.final.iia,
+    best_iia: first(out.best.iia, v0),
+    best_step: out.best.step,
+    task_accuracy: out.taskAccuracy,
+    k0_iia: first(out.k0Iia, v0),
+    steps: out.stepsRun,
+    stop_reason: out.stopReason,
+    wall_s: round(out.wallS, 3),
+    ms_per_step: round(out.msPerStep, 1),
+    out: o.out,
+  };
+  ensureDir(o.out);
+  // alignment.safetensors: realized maps (final), raw parameters, best parameters, fills.
+  const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  const f32 = (t: Tensor): { shape: readonly number[]; data: Float32Array } => ({ shape: t.shape, data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data) });
+  const conds: number[] = [];
+  noGrad(() => {
+    out.maps.forEach((m, i) => {
+      const r = m.realize();
+      if (r.Q) tensors.set(m.kind === 'gram-schmidt' ? `maps.${i}.U` : `maps.${i}.Q`, f32(r.Q));
+      else {
+        tensors.set(`maps.${i}.W`, f32(r.F));
+        tensors.set(`maps.${i}.Winv`, f32(r.G));
+      }
+      for (const [name, t] of m.state()) tensors.set(`maps.${i}.${name}`, f32(t));
+      conds.push(m.condition());
+    });
+  });
+  out.fills.forEach((f, i) => {
+    if (f) tensors.set(`fills.${i}`, f32(f));
+  });
+  for (const [name, t] of out.bestParams) tensors.set(`best.${name}`, f32(t));
+  writeSafetensors(path.join(o.out, 'alignment.safetensors'), tensors, { kind: 'mas-alignment' });
+  const settingsRecord = {
+    k: s.subspace,
+    hook_point: s.layer,
+    variables: s.variables,
+    include_null: s.includeNull,
+    map: s.map,
+    param: s.map === 'invertible' ? s.family : s.param,
+    mask: out.settings.method === 'stitch' || out.settings.method === 'latent-stitch' ? 'zero' : 'fixed',
+    mode: s.mode,
+    T: out.T,
+    C: out.C,
+    cl_weight: s.clWeight,
+    loss_positions: s.lossPositions,
+    obj_count: s.objCount,
+    seed: s.seed,
+  };
+  writeJsonAtomic(path.join(o.out, 'alignment.json'), {
+    format: 'mas-alignment/1',
+    models: (config as { models: unknown }).models,
+    ...settingsRecord,
+    directions: out.tuples.map((k) => tupleLabel(k)),
+    steps: out.stepsRun,
+    stop_reason: out.stopReason,
+    iia: out.final.iia,
+    best_step: out.best.step,
+    best_iia: out.best.iia,
+    condition_numbers: conds,
+  });
+  writeJsonAtomic(path.join(o.out, 'result.json'), result);
+  writeJsonAtomic(path.join(o.out, 'summary.json'), {
+    settings: settingsRecord,
+    final: { step: out.final.step, valid: { iia: out.final.iia, token_accuracy: out.final.tokenAccuracy, loss: out.final.loss, cl_loss: out.final.clLoss }, train: { iia: out.final.trainIia } },
+    best: { step: out.best.step, valid: { iia: out.best.iia, token_accuracy: out.best.tokenAccuracy, loss: out.best.loss, cl_loss: out.best.clLoss }, train: { iia: out.best.trainIia } },
+    baselines: { task_accuracy: out.taskAccuracy, k0_iia: out.k0Iia },
+    iia_ci: ci,
+    steps_run: out.stepsRun,
+    stop_reason: out.stopReason,
+    wall_s: result.wall_s,
+    ms_per_step: result.ms_per_step,
+    condition_numbers: conds,
+  }, { nonFinite: 'null' } as never);
+  return result;
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}

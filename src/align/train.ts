@@ -1,0 +1,465 @@
+/**
+ * The MAS training loop (mas.md §6). Each step realizes every map once, runs every tracked tuple
+ * (T ∪ C) on the same pair indices, sums Σ_T CE/(n²V) + ε·Σ_C L_CL/(n²V), and takes one Adam step
+ * (lr 1e-3, PyTorch semantics) on the maps only. Validation runs at step 0 (before any update), every
+ * `validEvery` steps and at the last step, on the full validation set of all n²·V tuples. Stop rules
+ * over the tracked tuples: (a) min valid IIA ≥ 0.995 and min train-batch trial accuracy ≥ 0.995;
+ * (b) the mean validation objective has not fallen ≥ 0.001 below its best for `patience`
+ * validations; (c) step ≥ 1,500 and min valid IIA < 0.1 ("failed to align"). The best maps are those
+ * of the validation with the highest min-IIA (ties → later). A checkpoint (maps, best maps, Adam, batch
+ * order with its RNG state, stop-rule state) is written after every validation's update, so a killed
+ * run resumes to the same result.
+ */
+import { InputError } from '../errors.ts';
+import { Adam, type AdamState } from '../tensor/optim.ts';
+import { Tensor, backward } from '../tensor/tensor.ts';
+import { add, scale } from '../tensor/ops/index.ts';
+import { Progress } from '../util/progress.ts';
+import { Rng, type RngState } from '../util/rng.ts';
+import { MasData, zscoreStats, type AlignedModel, type TupleKey } from './data.ts';
+import { evaluateTuple, taskAccuracy, type TupleMetrics } from './iia.ts';
+import type { ClLossKind, LossPositions } from './losses.ts';
+import { createMap, type AlignmentMap, type InvertibleFamily, type MapKind, type OrthoParam, type ZStats } from './maps.ts';
+import { hasDirection, methodPreset, type Direction, type Method } from './methods.ts';
+import { blockLayout, type Block, type MaskKind } from './swap.ts';
+import { runTuple, type SwapContext } from './tuple.ts';
+import type { CounterfactualMode, ObjCountMode } from '../tasks/index.ts';
+
+/** Every setting of an alignment run (stored in config.json; its hash guards resumption). */
+export interface AlignSettings {
+  method: Method;
+  /** Hook point (canonical). */
+  layer: string;
+  /** Swapped variables, each with `subspace` aligned dims. */
+  variables: string[];
+  includeNull: boolean;
+  /** k per variable. */
+  subspace: number;
+  map: MapKind;
+  param: OrthoParam;
+  family: InvertibleFamily;
+  zscore: boolean;
+  identityInit: boolean;
+  learnedFill: boolean;
+  clWeight: number;
+  clLoss: ClLossKind;
+  lossPositions: LossPositions;
+  objCount: ObjCountMode;
+  mode: CounterfactualMode;
+  steps: number;
+  trainPairs: number;
+  validPairs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  validEvery: number;
+  patience: number;
+}
+
+/** Defaults (mas.md §6.6), before the method preset fills k and ε. */
+export const DEFAULT_SETTINGS: Omit<AlignSettings, 'method' | 'layer' | 'variables' | 'subspace' | 'clWeight' | 'mode'> = {
+  includeNull: false,
+  map: 'orthogonal',
+  param: 'expm',
+  family: 'relaxed-rotation',
+  zscore: false,
+  identityInit: false,
+  learnedFill: false,
+  clLoss: 'both',
+  lossPositions: 'nonpad',
+  objCount: 'target',
+  steps: 20_000,
+  trainPairs: 10_000,
+  validPairs: 1_000,
+  batch: 128,
+  lr: 1e-3,
+  seed: 0,
+  validEvery: 100,
+  patience: 10,
+};
+
+/** One metrics.csv row (mas.md §8). */
+export interface MetricRow {
+  step: number;
+  src: number;
+  trg: number;
+  variable: string;
+  split: 'train' | 'valid';
+  loss: number;
+  tok_acc: number;
+  trial_acc: number;
+  cl_loss: number;
+  elapsed_s: number;
+}
+
+/** Matrices [variable][s][t] (NaN where a tuple does not exist, e.g. cross-model null). */
+export type VarMatrices = Record<string, number[][]>;
+
+/** Validation figures at one step. */
+export interface ValidationRecord {
+  step: number;
+  iia: VarMatrices;
+  tokenAccuracy: VarMatrices;
+  loss: VarMatrices;
+  clLoss: VarMatrices;
+  /** Train-batch trial accuracy of tracked tuples. */
+  trainIia: VarMatrices;
+  minTrackedIia: number;
+  objective: number;
+}
+
+/** Why training stopped. */
+export type StopReason = 'converged' | 'plateau' | 'failed to align' | 'max steps';
+
+/** What the loop hands back. */
+export interface AlignOutcome {
+  settings: AlignSettings;
+  tuples: TupleKey[];
+  tracked: TupleKey[];
+  T: Direction[];
+  C: Direction[];
+  maps: AlignmentMap[];
+  fills: (Tensor | null)[];
+  bestParams: Map<string, Tensor>;
+  final: ValidationRecord;
+  best: ValidationRecord;
+  /** Trial correctness per tuple of the final validation, for bootstrap CIs. */
+  finalCorrect: Record<string, boolean[]>;
+  taskAccuracy: number[];
+  k0Iia: VarMatrices;
+  stepsRun: number;
+  stopReason: StopReason;
+  wallS: number;
+  msPerStep: number;
+}
+
+/** Checkpoint state (JSON part). */
+export interface TrainState {
+  /** Next step to run. */
+  step: number;
+  adam: Omit<AdamState, 'm' | 'v' | 'steps'> & { steps: number[] };
+  order: { perm: number[]; pos: number; rng: RngState };
+  bestObjective: number;
+  bad: number;
+  best: ValidationRecord | null;
+  last: ValidationRecord | null;
+  lastCorrect: Record<string, boolean[]>;
+  done: StopReason | null;
+  elapsedS: number;
+  trainS: number;
+  taskAccuracy: number[];
+  k0Iia: VarMatrices;
+}
+
+/** Persistence and logging hooks (the run folder). */
+export interface TrainHooks {
+  /** Rows of one validation (train rows of tracked tuples, valid rows of all tuples). */
+  log?(rows: MetricRow[]): void;
+  save?(tensors: Map<string, Tensor>, state: TrainState): void;
+  load?(): { tensors: Map<string, Tensor>; state: TrainState } | null;
+  quiet?: boolean;
+  /** Stop after this step's checkpoint (tests of resumption). */
+  haltAfterStep?: number;
+}
+
+/** Shuffled pair order, reshuffled when exhausted (mas.md §6.6). */
+class BatchOrder {
+  private perm: number[];
+  private pos = 0;
+  constructor(
+    private readonly n: number,
+    private readonly rng: Rng,
+  ) {
+    this.perm = rng.permutation(n);
+  }
+  next(B: number): number[] {
+    const b = Math.min(B, this.n);
+    if (this.pos + b > this.n) {
+      this.perm = this.rng.permutation(this.n);
+      this.pos = 0;
+    }
+    const out = this.perm.slice(this.pos, this.pos + b);
+    this.pos += b;
+    return out;
+  }
+  state(): TrainState['order'] {
+    return { perm: [...this.perm], pos: this.pos, rng: this.rng.getState() };
+  }
+  load(s: TrainState['order']): void {
+    this.perm = [...s.perm];
+    this.pos = s.pos;
+    this.rng.setState(s.rng);
+  }
+}
+
+/** Tuple label `s->t/variable`. */
+export function tupleLabel(k: TupleKey): string {
+  return `${k.src}->${k.trg}/${k.variable}`;
+}
+
+/** All n²·V tuples (the null variable only within models). */
+export function allTuples(n: number, variables: readonly string[], includeNull: boolean): TupleKey[] {
+  const out: TupleKey[] = [];
+  const vars = includeNull ? [...variables, 'null'] : [...variables];
+  vars.forEach((variable, v) => {
+    for (let s = 0; s < n; s++) {
+      for (let t = 0; t < n; t++) {
+        if (variable === 'null' && s !== t) continue;
+        out.push({ src: s, trg: t, variable, v });
+      }
+    }
+  });
+  return out;
+}
+
+function emptyMatrices(vars: readonly string[], n: number): VarMatrices {
+  const m: VarMatrices = {};
+  for (const v of vars) m[v] = Array.from({ length: n }, () => new Array<number>(n).fill(NaN));
+  return m;
+}
+
+/** Build the maps of every model (seeded per model). */
+export function buildMaps(models: readonly AlignedModel[], s: AlignSettings, zstats: (ZStats | undefined)[] = []): { maps: AlignmentMap[]; blocks: Block[]; fills: (Tensor | null)[] } {
+  const nv = s.variables.length;
+  const K = s.subspace * nv;
+  const minWidth = Math.min(...models.map((m) => m.width));
+  if (K > minWidth) throw new InputError(`--subspace ${s.subspace} × ${nv} variable(s) = ${K} exceeds the narrowest hooked width ${minWidth}`);
+  const full = s.includeNull || s.learnedFill || s.zscore;
+  const root = new Rng(s.seed);
+  const maps = models.map((m) =>
+    createMap(
+      { kind: s.map, d: m.width, k: K, full, param: s.param, family: s.family, identityInit: s.identityInit, ...(zstats[m.index] ? { zscore: zstats[m.index] } : {}) },
+      root.fork(`map/${m.index}`),
+      `maps.${m.index}`,
+    ),
+  );
+  const { blocks, nullBlock } = blockLayout(new Array<number>(nv).fill(s.subspace), minWidth);
+  if (s.includeNull) blocks.push(nullBlock);
+  let fills: (Tensor | null)[] = models.map(() => null);
+  if (s.learnedFill) {
+    if (nv !== 1) throw new InputError('learnedFill needs exactly one variable');
+    const fr = root.fork('fill');
+    fills = models.map((m) => Tensor.randn([m.width - s.subspace], fr, 0.01).param(`fills.${m.index}`));
+  }
+  return { maps, blocks, fills };
+}
+
+/** Run MAS training on loaded models with their data (see the module doc). */
+export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: TrainHooks = {}): AlignOutcome {
+  const n = models.length;
+  const preset = methodPreset(s.method, n);
+  const mask: MaskKind = preset.mask;
+  if (s.mode === 'stepwise' && s.clWeight > 0) throw new InputError('the CL loss is not available in stepwise mode (embedding layer, transformers)');
+  if (s.includeNull && mask === 'zero') throw new InputError('the null variable needs FixedMask methods');
+  const varNames = s.includeNull ? [...s.variables, 'null'] : [...s.variables];
+  const V = varNames.length;
+  const tuples = allTuples(n, s.variables, s.includeNull);
+  const inT = (k: TupleKey): boolean => hasDirection(preset.T, k.src, k.trg);
+  const inC = (k: TupleKey): boolean => hasDirection(preset.C, k.src, k.trg);
+  const tracked = tuples.filter((k) => inT(k) || inC(k));
+  if (tracked.length === 0) throw new InputError(`--method ${s.method} trains no direction`);
+  const norm = n * n * V;
+  const t0 = performance.now();
+
+  const data = new MasData(models, tuples, { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs }, (k) => inT(k) || inC(k));
+  const zstats = s.zscore ? models.map((m) => zscoreStats(m)) : [];
+  const { maps, blocks, fills } = buildMaps(models, s, zstats);
+  const params: Tensor[] = [...maps.flatMap((m) => m.parameters()), ...fills.filter((f): f is Tensor => f !== null)];
+  const adam = new Adam(params, { lr: s.lr });
+  const order = new BatchOrder(data.size('train'), new Rng(s.seed).fork('batches'));
+  const named = namedParameters(maps, fills);
+
+  let st: TrainState;
+  const loaded = hooks.load?.() ?? null;
+  if (loaded) {
+    st = loaded.state;
+    for (const [name, t] of named) {
+      const src = loaded.tensors.get(name);
+      if (!src || src.size !== t.size) throw new InputError(`checkpoint lacks parameter ${name} (or its size differs); start fresh with a new --out`);
+      t.data.set(src.data);
+    }
+    const m = params.map((_, i) => loaded.tensors.get(`adam.m.${i}`)!.data);
+    const v = params.map((_, i) => loaded.tensors.get(`adam.v.${i}`)!.data);
+    adam.loadState({ ...st.adam, steps: Float64Array.from(st.adam.steps), m, v });
+    order.load(st.order);
+  } else {
+    const taskAcc = models.map((m) => taskAccuracy(m));
+    const k0 = emptyMatrices(varNames, n);
+    const ctx0: SwapContext = { realized: [], blocks, mask, fill: null, identity: true };
+    for (const k of tuples) k0[k.variable][k.src][k.trg] = evaluateTuple(data, k, 'valid', ctx0, { lossPositions: s.lossPositions }).iia;
+    st = {
+      step: 0,
+      adam: { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, steps: [] },
+      order: order.state(),
+      bestObjective: Infinity,
+      bad: 0,
+      best: null,
+      last: null,
+      lastCorrect: {},
+      done: null,
+      elapsedS: 0,
+      trainS: 0,
+      taskAccuracy: taskAcc,
+      k0Iia: k0,
+    };
+  }
+  const bestParams = new Map<string, Tensor>();
+  if (loaded) for (const [name] of named) bestParams.set(name, loaded.tensors.get(`best.${name}`) ?? named.get(name)!.clone());
+
+  const progress = new Progress({ label: `align ${s.method}`, total: s.steps, quiet: hooks.quiet ?? false });
+  const elapsedBase = st.elapsedS;
+  const sessionStart = performance.now();
+  const elapsed = (): number => elapsedBase + (performance.now() - sessionStart) / 1000;
+  let trainS = st.trainS;
+
+  for (let step = st.step; st.done === null; step++) {
+    const stepStart = performance.now();
+    const idx = order.next(s.batch);
+    const realized = maps.map((m) => m.realize());
+    const ctx: SwapContext = { realized, blocks, mask, fill: mask === 'zero' ? fills : null };
+    let total: Tensor | null = null;
+    const trainRows: { k: TupleKey; ce: number; tok: number; trial: number; cl: number }[] = [];
+    for (const k of tracked) {
+      const stepwiseTarget = models[k.trg].model.config.arch === 'transformer';
+      const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !stepwiseTarget, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
+      let term: Tensor | null = null;
+      if (inT(k)) term = scale(out.ce, 1 / norm);
+      if (inC(k) && s.clWeight > 0 && out.cl) {
+        const c = scale(out.cl, s.clWeight / norm);
+        term = term ? add(term, c) : c;
+      }
+      if (term) total = total ? add(total, term) : term;
+      trainRows.push({ k, ce: out.ce.item(), tok: out.scores.tokenAccuracy, trial: out.scores.trialAccuracy, cl: out.cl ? out.cl.item() : NaN });
+    }
+    const isValidation = step % s.validEvery === 0 || step >= s.steps;
+    if (isValidation) {
+      const rec = validate(data, tuples, tracked, varNames, n, ctx, s, inT, inC);
+      rec.record.step = step;
+      for (const r of trainRows) rec.record.trainIia[r.k.variable][r.k.src][r.k.trg] = r.trial;
+      const minTrain = Math.min(...trainRows.map((r) => r.trial));
+      const el = elapsed();
+      const rows: MetricRow[] = trainRows.map((r) => ({ step, src: r.k.src, trg: r.k.trg, variable: r.k.variable, split: 'train', loss: r.ce, tok_acc: r.tok, trial_acc: r.trial, cl_loss: r.cl, elapsed_s: el }));
+      for (const k of tuples) {
+        const m = rec.metrics.get(tupleLabel(k))!;
+        rows.push({ step, src: k.src, trg: k.trg, variable: k.variable, split: 'valid', loss: m.loss, tok_acc: m.tokenAccuracy, trial_acc: m.iia, cl_loss: m.clLoss, elapsed_s: el });
+      }
+      hooks.log?.(rows);
+      st.last = rec.record;
+      st.lastCorrect = Object.fromEntries([...rec.metrics].map(([l, m]) => [l, m.correct]));
+      if (!st.best || rec.record.minTrackedIia >= st.best.minTrackedIia) {
+        st.best = rec.record;
+        for (const [name, t] of named) bestParams.set(name, t.clone());
+      }
+      // Stop rules (mas.md §6.6), over tracked tuples.
+      if (rec.record.objective < st.bestObjective - 0.001) {
+        st.bestObjective = rec.record.objective;
+        st.bad = 0;
+      } else st.bad++;
+      if (rec.record.minTrackedIia >= 0.995 && minTrain >= 0.995) st.done = 'converged';
+      else if (st.bad >= s.patience) st.done = 'plateau';
+      else if (step >= 1500 && rec.record.minTrackedIia < 0.1) st.done = 'failed to align';
+      else if (step >= s.steps) st.done = 'max steps';
+      progress.update(step, `min IIA ${rec.record.minTrackedIia.toFixed(3)}`);
+    }
+    if (st.done === null && total) {
+      backward(total);
+      adam.step();
+      adam.zeroGrad();
+    }
+    trainS += (performance.now() - stepStart) / 1000;
+    if (isValidation || st.done !== null) {
+      st.step = st.done === null ? step + 1 : step;
+      st.order = order.state();
+      const a = adam.state();
+      st.adam = { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay, steps: Array.from(a.steps) };
+      st.elapsedS = elapsed();
+      st.trainS = trainS;
+      if (hooks.save) {
+        const tensors = new Map<string, Tensor>(named);
+        for (const [name, t] of bestParams) tensors.set(`best.${name}`, t);
+        a.m.forEach((m, i) => tensors.set(`adam.m.${i}`, new Tensor(m, [m.length])));
+        a.v.forEach((v, i) => tensors.set(`adam.v.${i}`, new Tensor(v, [v.length])));
+        hooks.save(tensors, st);
+      }
+      if (hooks.haltAfterStep !== undefined && step >= hooks.haltAfterStep && st.done === null) {
+        throw new InputError(`halted after step ${step} (haltAfterStep)`);
+      }
+    } else if (step % 10 === 0) progress.update(step);
+  }
+  progress.done();
+  const stepsRun = st.step;
+  const wallS = st.elapsedS || (performance.now() - t0) / 1000;
+  return {
+    settings: s,
+    tuples,
+    tracked,
+    T: preset.T,
+    C: preset.C,
+    maps,
+    fills,
+    bestParams,
+    final: st.last!,
+    best: st.best!,
+    finalCorrect: st.lastCorrect,
+    taskAccuracy: st.taskAccuracy,
+    k0Iia: st.k0Iia,
+    stepsRun,
+    stopReason: st.done!,
+    wallS,
+    msPerStep: stepsRun > 0 ? (1000 * st.trainS) / Math.max(1, stepsRun) : 0,
+  };
+}
+
+/** Named trainable tensors: `maps.{m}.param.*` and `fills.{m}`. */
+export function namedParameters(maps: readonly AlignmentMap[], fills: readonly (Tensor | null)[]): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  maps.forEach((m, i) => {
+    const trainable = new Set(m.parameters());
+    for (const [name, t] of m.state()) if (trainable.has(t)) out.set(`maps.${i}.${name}`, t);
+  });
+  fills.forEach((f, i) => {
+    if (f) out.set(`fills.${i}`, f);
+  });
+  return out;
+}
+
+function validate(
+  data: MasData,
+  tuples: TupleKey[],
+  tracked: TupleKey[],
+  varNames: string[],
+  n: number,
+  ctx: SwapContext,
+  s: AlignSettings,
+  inT: (k: TupleKey) => boolean,
+  inC: (k: TupleKey) => boolean,
+): { record: ValidationRecord; metrics: Map<string, TupleMetrics> } {
+  const metrics = new Map<string, TupleMetrics>();
+  const rec: ValidationRecord = {
+    step: 0,
+    iia: emptyMatrices(varNames, n),
+    tokenAccuracy: emptyMatrices(varNames, n),
+    loss: emptyMatrices(varNames, n),
+    clLoss: emptyMatrices(varNames, n),
+    trainIia: emptyMatrices(varNames, n),
+    minTrackedIia: Infinity,
+    objective: 0,
+  };
+  for (const k of tuples) {
+    const m = evaluateTuple(data, k, 'valid', ctx, { lossPositions: s.lossPositions, clKind: s.clLoss });
+    metrics.set(tupleLabel(k), m);
+    rec.iia[k.variable][k.src][k.trg] = m.iia;
+    rec.tokenAccuracy[k.variable][k.src][k.trg] = m.tokenAccuracy;
+    rec.loss[k.variable][k.src][k.trg] = m.loss;
+    rec.clLoss[k.variable][k.src][k.trg] = m.clLoss;
+  }
+  let obj = 0;
+  for (const k of tracked) {
+    const m = metrics.get(tupleLabel(k))!;
+    rec.minTrackedIia = Math.min(rec.minTrackedIia, m.iia);
+    if (inT(k)) obj += m.loss;
+    if (inC(k) && s.clWeight > 0 && Number.isFinite(m.clLoss)) obj += s.clWeight * m.clLoss;
+  }
+  rec.objective = obj / tracked.length;
+  return { record: rec, metrics };
+}

@@ -1,0 +1,66 @@
+/**
+ * One forward pass of a (direction, variable) tuple: the target model on a batch of counterfactual
+ * sequences with the intervention built from the realized maps and the precomputed source rows
+ * (mas.md §4.3, §6.1), plus its behavioural loss, CL loss and trial scores.
+ */
+import { scoreTrials, type CounterfactualBatch, type TrialScores } from '../tasks/index.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { MasData, Split, TupleKey } from './data.ts';
+import { affineIntervention, applyAffine, modelIntervention } from './intervention.ts';
+import { behaviouralLoss, clLoss, type ClLossKind, type LossPositions } from './losses.ts';
+import type { RealizedMap } from './maps.ts';
+import type { Block, MaskKind } from './swap.ts';
+
+/** The maps of one step and how they are applied. */
+export interface SwapContext {
+  /** Realized map of every model. */
+  realized: RealizedMap[];
+  /** Block of aligned coordinates of each variable index v. */
+  blocks: Block[];
+  mask: MaskKind;
+  /** ZeroMask learned fill, per target model (or null). */
+  fill: (Tensor | null)[] | null;
+  /** Disable the intervention entirely (k = 0 baseline). */
+  identity?: boolean;
+}
+
+/** Options of runTuple. */
+export interface RunTupleOptions {
+  /** Feed predictions back in the response phase (RNNs always; transformers only when evaluating). */
+  freeRun: boolean;
+  lossPositions: LossPositions;
+  clKind: ClLossKind;
+  /** Compute the CL loss (indywise only). */
+  withCl: boolean;
+}
+
+/** Outputs of runTuple. */
+export interface TupleOutput {
+  batch: CounterfactualBatch;
+  /** Mean CE over the loss positions (graph to the maps when grad mode is on). */
+  ce: Tensor;
+  /** Mean CL loss over successful lookups, or null. */
+  cl: Tensor | null;
+  scores: TrialScores;
+}
+
+/** Run the target model of `key` on pairs `indices` of a split with the intervention of `ctx`. */
+export function runTuple(data: MasData, key: TupleKey, split: Split, indices: ArrayLike<number>, ctx: SwapContext, o: RunTupleOptions): TupleOutput {
+  const tb = data.batch(key, split, indices);
+  const target = data.models[key.trg];
+  const { batch } = tb;
+  const iv = ctx.identity
+    ? null
+    : affineIntervention(ctx.realized[key.trg], ctx.realized[key.src], ctx.blocks[key.v], tb.Hs, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  const res = target.model.forward(batch, {
+    mode: 'eval',
+    freeRun: o.freeRun,
+    intervention: modelIntervention(target.point, batch.interventionMask, iv),
+  });
+  const ce = behaviouralLoss(res.logits, batch, o.lossPositions);
+  // CL loss: h' = h_t·A + c at p_t (indywise); without an intervention the forward pass returns no
+  // pre-intervention vectors, and the CL loss is not reported (null).
+  const cl = o.withCl && tb.cl && res.preIntervention ? clLoss(applyAffine(res.preIntervention, iv), tb.cl, tb.clOk, o.clKind) : null;
+  // Stepwise batches carry task mask 0 on the prefix, so scoring counts only predictions at positions ≥ p.
+  return { batch, ce, cl, scores: scoreTrials(res.predictions, batch) };
+}

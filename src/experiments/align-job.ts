@@ -1,0 +1,57 @@
+/**
+ * The alignment job of an experiment stage: one run of src/align (DAS, MAS, stitching, CLMAS) between
+ * model folders of the experiment, written into the stage folder (config.json, metrics.csv, result.json,
+ * summary.json, alignment.*). An interrupted run resumes from its checkpoint.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runAlign } from '../align/run.ts';
+import type { Method } from '../align/methods.ts';
+import type { JobContext } from './jobs.ts';
+import type { Json } from './stages.ts';
+
+/** Arguments of an alignment job (mas.md §5–§6; unset fields take the library defaults). */
+export interface AlignJobArgs {
+  method: Extract<Method, 'mas' | 'das' | 'unidirectional' | 'stitch' | 'clmas'>;
+  /** Model folders relative to the experiment folder. */
+  models: string[];
+  layer: string;
+  /** Subspace size k (stitching: the rank). */
+  k: number;
+  variable: string;
+  steps: number;
+  batchSize?: number;
+  lr?: number;
+  nTrain?: number;
+  nValid?: number;
+  validateEvery?: number;
+  /** CL weight ε (CLMAS). */
+  clEps?: number;
+  seed: number;
+}
+
+/** Run one alignment into the stage folder and return its result.json. */
+export function runAlignJob(a: AlignJobArgs, ctx: JobContext): Json {
+  const resume = fs.existsSync(path.join(ctx.dir, 'config.json'));
+  const r = runAlign({
+    modelDirs: a.models.map((m) => path.join(ctx.root, m)),
+    settings: {
+      method: a.method,
+      layer: a.layer,
+      variables: [a.variable],
+      subspace: a.k,
+      steps: a.steps,
+      ...(a.batchSize !== undefined ? { batch: a.batchSize } : {}),
+      ...(a.lr !== undefined ? { lr: a.lr } : {}),
+      ...(a.nTrain !== undefined ? { trainPairs: a.nTrain } : {}),
+      ...(a.nValid !== undefined ? { validPairs: a.nValid } : {}),
+      ...(a.validateEvery !== undefined ? { validEvery: a.validateEvery } : {}),
+      ...(a.clEps !== undefined ? { clWeight: a.clEps } : {}),
+      seed: a.seed,
+    },
+    out: ctx.dir,
+    resume,
+    quiet: ctx.quiet,
+  });
+  return JSON.parse(JSON.stringify({ ...r, out: undefined }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as Json;
+}

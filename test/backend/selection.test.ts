@@ -1,0 +1,83 @@
+/**
+ * Backend selection in fresh processes: MAS_BACKEND=portable|native|other, MAS_THREADS, and the
+ * native addon's presence (required when built or when MAS_BACKEND=native asks for it).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { addonPath } from '../../src/tensor/backend/native.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const nativeBuilt = existsSync(addonPath);
+
+/** Run a snippet that imports the backend index in a child process with the given environment. */
+function probe(env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string } {
+  const code = `import { getBackend } from './src/tensor/backend/index.ts';
+const be = getBackend();
+console.log(JSON.stringify({ name: be.name, threads: be.getThreads() }));`;
+  const childEnv: Record<string, string | undefined> = { ...process.env, MAS_BACKEND: undefined, MAS_THREADS: undefined, ...env };
+  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: root,
+    env: childEnv as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function selected(env: Record<string, string | undefined>): { name: string; threads: number } {
+  const r = probe(env);
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim()) as { name: string; threads: number };
+}
+
+test('MAS_BACKEND=portable selects the portable backend, silently', () => {
+  const r = probe({ MAS_BACKEND: 'portable' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'portable', threads: 1 });
+  assert.equal(r.stderr, '');
+});
+
+test('MAS_BACKEND=native selects native when built, and fails loudly when not', () => {
+  const r = probe({ MAS_BACKEND: 'native' });
+  if (process.env.MAS_BACKEND === 'native') assert.ok(nativeBuilt, `MAS_BACKEND=native but ${addonPath} is missing`);
+  if (nativeBuilt) {
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'native', threads: 1 });
+  } else {
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /native backend is unavailable/);
+  }
+});
+
+test('default selection: native when built, else portable with a one-line notice', () => {
+  const r = probe({});
+  assert.equal(r.status, 0, r.stderr);
+  if (nativeBuilt) {
+    assert.equal(JSON.parse(r.stdout.trim()).name, 'native');
+    assert.equal(r.stderr, '');
+  } else {
+    assert.equal(JSON.parse(r.stdout.trim()).name, 'portable');
+    assert.match(r.stderr, /^mas: native OpenBLAS addon not loaded .*portable TypeScript backend/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});
+
+test('an unknown MAS_BACKEND is an error that names the choices', () => {
+  const r = probe({ MAS_BACKEND: 'gpu' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /MAS_BACKEND must be 'native' or 'portable', got 'gpu'/);
+});
+
+test('MAS_THREADS sets the native BLAS thread count; a bad value is an error', () => {
+  if (!nativeBuilt) {
+    assert.equal(selected({ MAS_THREADS: '2', MAS_BACKEND: 'portable' }).threads, 1);
+    return;
+  }
+  assert.deepEqual(selected({ MAS_THREADS: '2' }), { name: 'native', threads: 2 });
+  const bad = probe({ MAS_THREADS: 'many', MAS_BACKEND: 'native' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /MAS_THREADS must be a positive integer, got 'many'/);
+});

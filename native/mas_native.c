@@ -185,6 +185,10 @@ static int lapack_fail(napi_env env, const char *routine, lapack_int info) {
 static int check_operand(napi_env env, const char *name, int rows, int cols, int ld, size_t len, size_t *extent) {
   char msg[200];
   int minld = cols > 1 ? cols : 1;
+  if (rows == 0 || cols == 0) { /* nothing is read or written: any leading dimension will do */
+    *extent = 0;
+    return 1;
+  }
   if (ld < minld) {
     snprintf(msg, sizeof msg, "gemm: leading dimension of %s is %d, needs at least %d", name, ld, minld);
     return fail_range(env, msg);
@@ -228,6 +232,11 @@ static napi_value gemm(napi_env env, napi_callback_info info, int dbl) {
     return NULL;
   }
   if (m == 0 || n == 0) return undefined(env);
+  /* An empty operand (k = 0) may carry any leading dimension; give CBLAS one it accepts. */
+  if (lda < (ta ? m : k)) lda = ta ? m : k;
+  if (ldb < (tb ? k : n)) ldb = tb ? k : n;
+  if (lda < 1) lda = 1;
+  if (ldb < 1) ldb = 1;
   enum CBLAS_TRANSPOSE opA = ta ? CblasTrans : CblasNoTrans, opB = tb ? CblasTrans : CblasNoTrans;
   if (dbl)
     cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, alpha, (const double *)a, lda, (const double *)b, ldb, beta,

@@ -5,7 +5,7 @@
  */
 import { similarity } from '../../src/similarity/index.ts';
 import { MinibatchCka } from '../../src/similarity/cka.ts';
-import { mat, type Mat } from '../../src/tensor/linalg.ts';
+import { mat, matmul, type Mat } from '../../src/tensor/linalg.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { round, runPythonRef, timeMedian, withRef, type BenchCase } from '../harness.ts';
 
@@ -96,34 +96,28 @@ print(json.dumps({"median_ms": median_ms(svcca, 3)}))`,
 
 const minibatchCase: BenchCase = {
   name: 'cka-minibatch-1e6',
-  description: 'streaming minibatch CKA over 10⁶ samples generated in batches of 256 (d = 64); peak RSS (target < 1 GiB)',
+  description: 'streaming minibatch CKA over 10⁶ samples generated in batches of 256 (d = 64); peak RSS (target < 1 GiB); median_ms includes data generation, update_ms is the CKA work',
   run() {
     const n = 1_000_000;
     const b = 256;
     const d = 64;
     const r = new Rng(4);
-    const w = Float64Array.from({ length: d * d }, () => r.normal() / Math.sqrt(d));
-    const xb = mat(b, d);
-    const yb = mat(b, d);
+    const w = mat(d, d, Float64Array.from({ length: d * d }, () => r.normal() / Math.sqrt(d)));
     const acc = new MinibatchCka();
+    let updateMs = 0;
     const t0 = performance.now();
     for (let done = 0; done < n; done += b) {
       const m = Math.min(b, n - done);
-      const x = m === b ? xb : mat(m, d);
-      const y = m === b ? yb : mat(m, d);
-      for (let i = 0; i < m * d; i++) x.data[i] = r.normal();
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < d; j++) {
-          let s = 0;
-          for (let k = 0; k < d; k++) s += x.data[i * d + k] * w[k * d + j];
-          y.data[i * d + j] = Math.tanh(s) + 0.5 * r.normal();
-        }
-      }
+      const x = mat(m, d, Float64Array.from({ length: m * d }, () => r.normal()));
+      const y = matmul(x, w);
+      for (let i = 0; i < y.data.length; i++) y.data[i] = Math.tanh(y.data[i]) + 0.5 * r.normal();
+      const t1 = performance.now();
       acc.update(x, y);
+      updateMs += performance.now() - t1;
     }
     const ms = performance.now() - t0;
     const peak = process.resourceUsage().maxRSS / 1024; // KiB → MiB
-    return { median_ms: round(ms), value: round(acc.value(), 6), samples: acc.samples, batches: acc.batches, peak_rss_mib: round(peak, 1), target_rss_mib: 1024 };
+    return { median_ms: round(ms), update_ms: round(updateMs), value: round(acc.value(), 6), samples: acc.samples, batches: acc.batches, peak_rss_mib: round(peak, 1), target_rss_mib: 1024 };
   },
 };
 

@@ -264,8 +264,8 @@ function writeOutputs(o: RunAlignOptions, out: AlignOutcome, config: unknown): A
     best_step: out.best.step,
     best_iia: out.best.iia,
     condition_numbers: conds,
-  });
-  writeJsonAtomic(path.join(o.out, 'result.json'), result);
+  }, { nonFinite: 'string' });
+  writeJsonAtomic(path.join(o.out, 'result.json'), result, { nonFinite: 'string' });
   writeJsonAtomic(path.join(o.out, 'summary.json'), {
     settings: settingsRecord,
     final: { step: out.final.step, valid: { iia: out.final.iia, token_accuracy: out.final.tokenAccuracy, loss: out.final.loss, cl_loss: out.final.clLoss }, train: { iia: out.final.trainIia } },
@@ -277,7 +277,7 @@ function writeOutputs(o: RunAlignOptions, out: AlignOutcome, config: unknown): A
     wall_s: result.wall_s,
     ms_per_step: result.ms_per_step,
     condition_numbers: conds,
-  }, { nonFinite: 'null' } as never);
+  }, { nonFinite: 'string' });
   return result;
 }
 

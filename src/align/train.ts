@@ -332,7 +332,9 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
       trainRows.push({ k, ce: out.ce.item(), tok: out.scores.tokenAccuracy, trial: out.scores.trialAccuracy, cl: out.cl ? out.cl.item() : NaN });
     }
     const isValidation = step % s.validEvery === 0 || step >= s.steps;
+    let validS = 0;
     if (isValidation) {
+      const v0 = performance.now();
       const rec = validate(data, tuples, tracked, varNames, n, ctx, s, inT, inC);
       rec.record.step = step;
       for (const r of trainRows) rec.record.trainIia[r.k.variable][r.k.src][r.k.trg] = r.trial;
@@ -360,13 +362,15 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
       else if (step >= 1500 && rec.record.minTrackedIia < 0.1) st.done = 'failed to align';
       else if (step >= s.steps) st.done = 'max steps';
       progress.update(step, `min IIA ${rec.record.minTrackedIia.toFixed(3)}`);
+      validS = (performance.now() - v0) / 1000;
     }
     if (st.done === null && total) {
       backward(total);
       adam.step();
       adam.zeroGrad();
     }
-    trainS += (performance.now() - stepStart) / 1000;
+    // Training time per step excludes validation (and the forward pass of a final, update-free step).
+    if (st.done === null) trainS += (performance.now() - stepStart) / 1000 - validS;
     if (isValidation || st.done !== null) {
       st.step = st.done === null ? step + 1 : step;
       st.order = order.state();

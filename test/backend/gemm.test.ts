@@ -62,6 +62,7 @@ const shapes: [number, number, number][] = [
   [7, 5, 9],
   [4, 13, 3],
   [70, 37, 300], // crosses the portable kernel's k-block (256) and row-block (64) edges
+  [3, 530, 6], // crosses its column-block (512) edge
 ];
 
 for (const be of backends) {
@@ -124,6 +125,15 @@ for (const be of backends) {
       const cc = new ctor(c0);
       be.gemm(false, false, 2, 2, 0, 1, new ctor(0), new ctor(0), 3, cc, 1, 2, 2);
       assertClose(cc, c0.map((x) => 3 * x), 0, 'k=0');
+      // k = 0 with packed defaults (lda = k = 0) and the transposed layout (A is 0×m).
+      for (const ta of [false, true]) {
+        const ck = new ctor(c0);
+        be.gemm(ta, !ta, 2, 2, 0, 1, new ctor(0), new ctor(0), 2, ck);
+        assertClose(ck, c0.map((x) => 2 * x), 0, `k=0 ta=${ta}`);
+      }
+      // m = 0 or n = 0: nothing to do, even with empty arrays.
+      be.gemm(false, false, 0, 3, 2, 1, new ctor(0), new ctor(6), 0, new ctor(0));
+      be.gemm(false, false, 3, 0, 2, 1, new ctor(6), new ctor(0), 0, new ctor(0));
     });
   }
 

@@ -22,15 +22,17 @@ const T = 7;
 function batch(seed: number): { tokens: number[][]; pad: number[][]; freeRun: number[][] } {
   const rng = new Rng(seed);
   const tokens = Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V)));
+  // Rows of different lengths out of order (the kernel reorders them internally), and one pad in
+  // the middle of a row.
   const pad = [
-    [0, 0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 1, 1],
     [0, 0, 0, 1, 1, 1, 1],
+    [0, 0, 0, 1, 0, 0, 0],
+    [0, 0, 0, 0, 0, 1, 1],
   ];
   const freeRun = [
-    [0, 0, 0, 1, 1, 1, 1],
-    [0, 0, 0, 1, 1, 0, 0],
     [0, 0, 1, 0, 0, 0, 0],
+    [0, 0, 1, 0, 0, 1, 1],
+    [0, 0, 0, 1, 1, 0, 0],
   ];
   return { tokens, pad, freeRun };
 }
@@ -85,8 +87,8 @@ describe('rnn kernel vs unfused reference (float64)', () => {
     const S = cell === 'gru' ? H : 2 * H;
     const variants: [string, (() => { iv: RnnIntervention; ref: RefOptions['intervention'] }) | null][] = [
       ['no intervention', null],
-      ['state intervention', () => makeIntervention('state', S, [[0, 1], [0, 3], [1, 2], [2, 0], [2, 2]], 5)],
-      ['embedding intervention', () => makeIntervention('embedding', E, [[0, 0], [0, 4], [1, 1], [1, 3], [2, 1]], 6)],
+      ['state intervention', () => makeIntervention('state', S, [[0, 1], [0, 2], [1, 2], [1, 5], [2, 0], [2, 4]], 5)],
+      ['embedding intervention', () => makeIntervention('embedding', E, [[0, 0], [1, 4], [1, 1], [1, 6], [2, 3], [2, 1]], 6)],
     ];
     for (const [name, mk] of variants) {
       it(`${cell}: ${name}, padding and free-running`, () => {
@@ -173,13 +175,13 @@ describe('LSTM hook split', () => {
     const { params } = randomParams(31, cell, V, E, H, D);
     const { opts } = optsFor(cell, 5);
     const base = runRnn(params, opts);
-    const mask = flat2(maskGrid([[0, 2], [1, 1], [1, 3]]), Uint8Array);
+    const mask = flat2(maskGrid([[0, 2], [1, 1], [1, 4]]), Uint8Array);
     const I = Tensor.zeros([S, S], 'float64');
     for (let i = 0; i < S; i++) I.data[i * S + i] = 1;
     const same = runRnn(params, { ...opts, intervention: { point: 'state', mask, A: I, c: Tensor.zeros([3, S], 'float64') } });
     assertClose(same.logits.data, Array.from(base.logits.data), 1e-15, 'logits');
     assertClose(same.states!.data, Array.from(base.states!.data), 1e-15, 'states');
-    const cells = [[0, 2], [1, 1], [1, 3]];
+    const cells = [[0, 2], [1, 1], [1, 4]];
     const expectPre = cells.flatMap(([b, t]) => Array.from(base.states!.data.subarray((b * T + t) * S, (b * T + t + 1) * S)));
     assertClose(same.preIntervention!.data, expectPre, 1e-15, 'preIntervention');
   });
@@ -188,11 +190,12 @@ describe('LSTM hook split', () => {
     const { opts } = optsFor(cell, 5, { freeRun: undefined });
     const base = runRnn(params, opts);
     const t0 = 2;
-    const mask = flat2(maskGrid([[0, t0]]), Uint8Array);
+    const b0 = 2;
+    const mask = flat2(maskGrid([[b0, t0]]), Uint8Array);
     const c = Tensor.zeros([1, S], 'float64');
     for (let k = H; k < S; k++) c.data[k] = 0.7;
     const out = runRnn(params, { ...opts, intervention: { point: 'state', mask, A: null, c } });
-    const row = (x: Tensor, t: number): number[] => Array.from(x.data.subarray(t * V, (t + 1) * V));
+    const row = (x: Tensor, t: number): number[] => Array.from(x.data.subarray((b0 * T + t) * V, (b0 * T + t + 1) * V));
     assertClose(row(out.logits, t0), row(base.logits, t0), 0, 'logits at t0');
     const diff = row(out.logits, t0 + 1).map((v, k) => Math.abs(v - row(base.logits, t0 + 1)[k]));
     assert.ok(Math.max(...diff) > 1e-6, 'logits at t0+1 change');
@@ -206,7 +209,7 @@ type Case = { name: string; cell: 'gru' | 'lstm'; iv?: 'state' | 'embedding'; dr
 function fdCheck(c: Case): void {
   const S = c.cell === 'gru' ? H : 2 * H;
   const { params } = randomParams(41, c.cell, V, E, H, D);
-  const ivs = c.iv ? makeIntervention(c.iv, c.iv === 'state' ? S : E, [[0, 1], [0, 4], [1, 2], [2, 0]], 8) : null;
+  const ivs = c.iv ? makeIntervention(c.iv, c.iv === 'state' ? S : E, [[0, 1], [1, 4], [1, 2], [2, 0], [2, 3]], 8) : null;
   const { opts } = optsFor(c.cell, 6, ivs ? { intervention: ivs.iv } : {});
   const tensors: [string, Tensor][] = Object.entries(params) as [string, Tensor][];
   if (ivs) tensors.push(['A', ivs.iv.A!], ['c', ivs.iv.c!]);

@@ -2,6 +2,7 @@
 // the checkpoint of epoch e and then blocks, so the parent can kill it with SIGKILL at that point.
 import { trainModel } from '../../src/models/train.ts';
 import type { Arch } from '../../src/models/config.ts';
+import { tinyTraining } from './tiny.ts';
 
 const [out, arch, seed] = process.argv.slice(2);
 const pauseAt = process.env.PAUSE_AT === undefined ? -1 : Number(process.env.PAUSE_AT);
@@ -11,11 +12,3 @@ trainModel(tinyTraining(out, arch as Arch, Number(seed), (epoch) => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
 }));
 
-/** The tiny training setup shared by the tests. */
-export function tinyTraining(out: string, arch: Arch, seed: number, onCheckpoint?: (e: number) => void) {
-  return {
-    task: 'multi-object', arch, seed, out, epochs: 6, validateEvery: 2, batchSize: 16, quiet: true, onCheckpoint,
-    modelSizes: { d_model: 8, hidden: 8, decoder_hidden: 16, n_layers: 1, n_heads: 1, ff_hidden: 16 },
-    dataSizes: { train: 64, valid: 16, holdOutPerCount: 2, reportPerCount: 1 },
-  };
-}

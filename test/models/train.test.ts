@@ -1,7 +1,7 @@
 // Training: determinism by seed, outputs, and exact resume after SIGKILL (models.md §7).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,15 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { trainModel } from '../../src/models/train.ts';
 import { loadModel } from '../../src/models/folder.ts';
 import { parameterCount } from '../../src/models/config.ts';
+import { tinyTraining } from './tiny.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'train-child.ts');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mas-train-'));
-const tiny = (out: string, arch: 'gru' | 'lstm' | 'transformer', seed: number) => ({
-  task: 'multi-object', arch, seed, out, epochs: 6, validateEvery: 2, batchSize: 16, quiet: true,
-  modelSizes: { d_model: 8, hidden: 8, decoder_hidden: 16, n_layers: 1, n_heads: 1, ff_hidden: 16 },
-  dataSizes: { train: 64, valid: 16, holdOutPerCount: 2, reportPerCount: 1 },
-});
+const tiny = tinyTraining;
 const bytes = (dir: string): Buffer => fs.readFileSync(path.join(dir, 'model.safetensors'));
 
 test('same seed → bit-identical weights; different seed → different; outputs written', () => {
@@ -107,5 +104,4 @@ test('kill -9 after a checkpoint, rerun the same command: resumes and ends bit-i
     assert.equal(fs.readFileSync(path.join(res, 'training.csv'), 'utf8'), fs.readFileSync(path.join(ref, 'training.csv'), 'utf8'));
     assert.ok(fs.readdirSync(path.join(res, 'checkpoint')).every((f) => !f.includes('.tmp-')), 'no temporary files left');
   }
-  assert.equal(spawnSync(process.execPath, ['-e', '0']).status, 0);
 });

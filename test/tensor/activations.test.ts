@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InputError } from '../../src/errors.ts';
 import { dropout, gelu, logSoftmax, relu, sigmoid, softmax, tanh } from '../../src/tensor/ops/index.ts';
+import { erfc } from '../../src/tensor/erf.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { assertClose, assertGrad, fixture, rand } from './helpers.ts';
@@ -29,6 +30,9 @@ test('gelu matches PyTorch exact GELU values and gradients (float64)', () => {
   assertGrad(([t]) => gelu(t), [rand([10], new Rng(2))]);
   // float32 stays within 1e-6 of the float64 result.
   assertClose(gelu(x.to('float32')).data, f.y, 1e-6, 1e-6, 'gelu f32');
+  // Far tails (|x|/√2 ≥ 6) take a separate branch: x·½·erfc(−x/√2).
+  const far = Tensor.from([-40, -12, -9, -8.5, 8.5, 9, 12, 40], [8], 'float64');
+  assertClose(gelu(far).data, Array.from(far.data, (v) => v * 0.5 * erfc(-v * Math.SQRT1_2)), 0, 1e-13, 'gelu tails');
 });
 
 test('dropout: inverted scaling, mask from the Rng, identity in eval, gradient uses the mask', () => {

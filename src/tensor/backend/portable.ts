@@ -89,6 +89,7 @@ function microKernel(kc: number, ap: Float64Array, ao: number, bp: Float64Array,
 
 /** Check a stored rows×cols operand with leading dimension ld fits its array. */
 function checkOperand(name: string, x: FloatArray, rows: number, cols: number, ld: number): void {
+  if (rows === 0 || cols === 0) return; // nothing is read or written
   if (!Number.isInteger(ld) || ld < Math.max(1, cols)) throw new ShapeError(`gemm: leading dimension of ${name} is ${ld}, needs at least ${Math.max(1, cols)}`);
   const need = rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
   if (need > x.length) throw new ShapeError(`gemm: ${name} is ${rows}×${cols} with leading dimension ${ld} and needs ${need} elements, has ${x.length}`);

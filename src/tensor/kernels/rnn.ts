@@ -283,7 +283,16 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const W2 = params.dec2W.data;
   const b2 = params.dec2B.data;
 
-  // ---- per-position plan (time-major r = t·B + b) ----
+  // ---- per-position plan ----
+  // Internal batch order: rows sorted by descending number of non-pad positions (stable), so that
+  // with trailing padding the rows still running at step t form a prefix [0, active[t]) and the
+  // per-step GEMMs skip the finished ones. Internal row b' is batch row perm[b']; r = t·B + b'.
+  const len = new Int32Array(B);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) if (!opts.pad?.[b * T + t]) len[b]++;
+  const perm = Int32Array.from(Array.from({ length: B }, (_, b) => b).sort((x, y) => len[y] - len[x] || x - y));
+  const inv = new Int32Array(B);
+  for (let i = 0; i < B; i++) inv[perm[i]] = i;
+  const active = new Int32Array(T); // 1 + the last internal row that is not padding at t
   const padTM = new Uint8Array(N0);
   const maskJ = new Int32Array(N0).fill(-1); // intervention row index j, in (b, t) order
   const rowOfJ: number[] = [];
@@ -291,9 +300,12 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const o = b * T + t;
-      const r = t * B + b;
+      const r = t * B + inv[b];
       if (opts.pad?.[o]) padTM[r] = 1;
-      else nonPad++;
+      else {
+        nonPad++;
+        active[t] = Math.max(active[t], inv[b] + 1);
+      }
       if (iv?.mask[o]) {
         maskJ[r] = rowOfJ.length;
         rowOfJ.push(r);
@@ -354,7 +366,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const addSlot = (r: number, hRow: Storage, off: number): void => {
     slotRow[nSlots] = r;
     slotOfRow[r] = nSlots;
-    slotOut[nSlots] = (r % B) * T + Math.floor(r / B);
+    slotOut[nSlots] = perm[r % B] * T + Math.floor(r / B);
     slotKeep[nSlots] = slotOut[nSlots] * D;
     decH.set(hRow.subarray(off, off + H), nSlots * H);
     nSlots++;
@@ -369,17 +381,18 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     const cCur = lstm ? cs!.subarray(rb * H, (rb + B) * H) : null;
     // Tokens fed.
     for (let b = 0; b < B; b++) {
-      const o = b * T + t;
+      const o = perm[b] * T + t;
       let u = opts.tokens[o];
       if (t > 0 && opts.freeRun?.[o] && !padTM[rb + b]) {
         u = predictions[o - 1];
-        if (u < 0) throw new InputError(`${op}: freeRun at (b=${b}, t=${t}) follows a pad position`);
+        if (u < 0) throw new InputError(`${op}: freeRun at (b=${perm[b]}, t=${t}) follows a pad position`);
       }
       fed[rb + b] = u;
     }
     // Recurrent projection h W_hhᵀ + b_hh for the whole batch.
-    for (let b = 0; b < B; b++) gh.set(bhh, b * GH);
-    if (t > 0) be.gemm(false, true, B, GH, H, 1, hPrev, Whh, 1, gh);
+    const m = active[t];
+    for (let b = 0; b < m; b++) gh.set(bhh, b * GH);
+    if (t > 0 && m > 0) be.gemm(false, true, m, GH, H, 1, hPrev, Whh, 1, gh);
     // Embedding intervention: x̃ = x A + c_j, projected through W_ih for the masked rows.
     const js = maskSteps[t];
     if (ivEmb) mIdx.fill(-1);
@@ -432,9 +445,9 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     if (t + 1 < T && opts.freeRun) {
       const s0 = nSlots;
       for (let b = 0; b < B; b++) {
-        const o = b * T + t + 1;
+        const o = perm[b] * T + t + 1;
         if (!opts.freeRun[o] || opts.pad?.[o]) continue;
-        if (padTM[rb + b]) throw new InputError(`${op}: freeRun at (b=${b}, t=${t + 1}) follows a pad position`);
+        if (padTM[rb + b]) throw new InputError(`${op}: freeRun at (b=${perm[b]}, t=${t + 1}) follows a pad position`);
         addSlot(rb + b, hCur, b * H);
       }
       decodeSlots(s0, nSlots);
@@ -456,7 +469,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     const st = alloc(dtype, N0 * S);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
-        const src = (t * B + b) * H;
+        const src = (t * B + inv[b]) * H;
         const dst = (b * T + t) * S;
         st.set(hs.subarray(src, src + H), dst);
         if (lstm) st.set(cs!.subarray(src, src + H), dst + H);
@@ -467,7 +480,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   if (opts.recordInputs) {
     const xi = alloc(dtype, N0 * E);
     for (let r = 0; r < N0; r++) {
-      const o = (r % B) * T + Math.floor(r / B);
+      const o = perm[r % B] * T + Math.floor(r / B);
       const j = maskJ[r];
       if (ivEmb && j >= 0) xi.set(xPost!.subarray(j * E, (j + 1) * E), o * E);
       else xi.set(emb.subarray(fed[r] * E, (fed[r] + 1) * E), o * E);
@@ -590,7 +603,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
         if (!lstm) gruBackwardRow(H, dh, ho, hPrev, gates, so, aux, r * H, dG, dAn!, dhNew);
         else lstmBackwardRow(H, dh, dc!, ho, cPrev!, gates, so, aux, r * H, dG, dhNew);
       }
-      if (t > 0) be.gemm(false, false, B, H, GH, 1, dG.subarray(rb * GH, (rb + B) * GH), Whh, 1, dhNew);
+      if (t > 0 && active[t] > 0) be.gemm(false, false, active[t], H, GH, 1, dG.subarray(rb * GH, (rb + B) * GH), Whh, 1, dhNew);
       const tmp = dh;
       dh = dhNew;
       dhNew = tmp;
@@ -598,7 +611,13 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     release(dh, dhNew, dc, ivIn, ivOut, ivPre, dDecH);
 
     // -- recurrent weights: one GEMM over all steps (h_{-1} = 0 contributes nothing) --
-    if (out.whh && T > 1) be.gemm(true, false, GH, H, (T - 1) * B, 1, dG.subarray(B * GH), hs, 0, out.whh);
+    if (out.whh) {
+      // Σ_t dG_tᵀ h_{t−1} over the running rows of each step (h_{−1} = 0 contributes nothing).
+      for (let t = 1; t < T; t++) {
+        const m = active[t];
+        if (m > 0) be.gemm(true, false, GH, H, m, 1, dG.subarray(t * B * GH), hs.subarray((t - 1) * B * H), 1, out.whh, GH, H, H);
+      }
+    }
     if (out.bhh) colSum(dG, N0, GH, GH, out.bhh);
     // -- input side: ∂L/∂(x W_ihᵀ + b_ih) per row is dG, except the GRU n block (dAn) --
     const needInput = out.emb || out.wih || out.bih || (ivEmb && (out.A || out.c));

@@ -1,0 +1,51 @@
+/** `mas reproduce NAME` / `mas reproduce --list`: the paper's comparisons, each a resumable run folder and report. */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../../errors.ts';
+import { demoSettings } from '../../experiments/demo.ts';
+import { REPRODUCTIONS, runReproduction, stageCommand } from '../../experiments/reproduce.ts';
+import type { Command } from '../command.ts';
+
+const HELP = `usage: mas reproduce NAME [--out DIR] [--quick] [--fresh] [--jobs N] [--quiet]
+       mas reproduce --list [--json]
+
+Runs one of the paper's comparisons (see --list for each one's claim and the commands it runs).
+All reproductions share DIR (default runs/reproduce): the models are trained once, in DIR/models,
+and each reproduction writes DIR/NAME/ (its alignment and similarity runs) and DIR/NAME/report.html.
+Stages that finished before are skipped, so an interrupted reproduction resumes.
+
+options:
+  --out DIR     shared folder (default runs/reproduce)
+  --quick       tiny models and few steps (checks the pipeline, not the claim)
+  --fresh       delete DIR's earlier results first
+  --jobs N      stages at the same time (default min(2, cores))
+  --list        list the reproductions with their commands (--json for JSON)
+  --quiet       no progress output`;
+
+export const reproduceCommand: Command = {
+  name: 'reproduce',
+  summary: "run one of the paper's comparisons (seeds, k sweep, stitching, CLMAS, …); --list",
+  help: HELP,
+  async run(args) {
+    const { values: o, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, quick: { type: 'boolean' }, fresh: { type: 'boolean' }, jobs: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    });
+    const s = demoSettings(o.quick ?? false);
+    if (o.list) {
+      const items = REPRODUCTIONS.map((r) => ({ name: r.name, description: r.description, commands: r.stages(s).map((st) => stageCommand(st.job, st.id)) }));
+      if (o.json) console.log(JSON.stringify(items, null, 1));
+      else for (const it of items) console.log(`${it.name}\n  ${it.description}\n  runs (in DIR):\n${it.commands.map((c) => `    ${c}`).join('\n')}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new InputError(`reproduce: give exactly one reproduction name (one of ${REPRODUCTIONS.map((r) => r.name).join(', ')}), or --list`);
+    const jobs = o.jobs === undefined ? Math.max(1, Math.min(2, os.availableParallelism())) : Number(o.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs must be a positive integer, got '${o.jobs}'`);
+    const r = await runReproduction(positionals[0], { out: o.out ?? path.join('runs', 'reproduce'), quick: o.quick, fresh: o.fresh, jobs, quiet: o.quiet });
+    console.log(`report: ${r.report}`);
+    return 0;
+  },
+};

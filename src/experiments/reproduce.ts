@@ -1,0 +1,188 @@
+/**
+ * `mas reproduce NAME`: the paper's comparisons (mas.md §11) as stage lists. All reproductions share
+ * one experiment folder (default runs/reproduce) so the trained models are reused: models live in
+ * `models/`, each reproduction's alignment and similarity runs in `<NAME>/`, and each reproduction
+ * writes `<NAME>/report.html` (its section of the results, with the models' training curves).
+ */
+import * as path from 'node:path';
+import { InputError, unknownName } from '../errors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { renderReport } from '../report/html.ts';
+import { reportFromRuns } from '../report/fromRuns.ts';
+import type { AlignJobArgs } from './align-job.ts';
+import { demoSettings, modelId, type DemoSettings } from './demo.ts';
+import type { JobSpec } from './jobs.ts';
+import { openExperiment, runStages, type Json, type Stage, type StageOutcome } from './stages.ts';
+
+/** One reproduction. */
+export interface Reproduction {
+  name: string;
+  /** What the paper claims and what this run checks. */
+  description: string;
+  /** The stages (model stages are shared between reproductions). */
+  stages(s: DemoSettings): Stage[];
+}
+
+const A = 0;
+const B = 1;
+
+function trainStage(s: DemoSettings, arch: 'gru' | 'lstm' | 'transformer', seed: number): Stage {
+  return { id: modelId(arch, seed), title: `train ${arch.toUpperCase()} seed ${seed}`, job: { kind: 'train', args: { task: s.task, arch, seed, ...s.train } } };
+}
+
+function alignStage(s: DemoSettings, name: string, id: string, title: string, method: AlignJobArgs['method'], models: string[], k: number, extra: Partial<AlignJobArgs> = {}): Stage {
+  return { id: `${name}/align/${id}`, title, deps: models, job: { kind: 'align', args: { method, models, k, ...s.align, ...extra } } };
+}
+
+function simStage(s: DemoSettings, name: string, x: string, y: string, layer: string, measures = s.similarity.measures): Stage {
+  return {
+    id: `${name}/similarity/${path.basename(x)}_${path.basename(y)}-${layer}`,
+    title: `similarity ${path.basename(x)} vs ${path.basename(y)} at ${layer}`,
+    deps: [x, y],
+    job: { kind: 'similarity', args: { models: [x, y], layer, measures, subsample: s.similarity.subsample, runs: s.similarity.runs, seed: s.similarity.seed, perCount: s.similarity.perCount } },
+  };
+}
+
+const REF_MEASURES = ['cka-linear', 'rsa-correlation-spearman', 'ref-cka-cos', 'ref-cka-l2', 'ref-rsa-raw-cos-spr', 'ref-rsa-raw-l2-spr', 'ref-rsa-raw-cos-prs', 'ref-rsa-raw-l2-prs', 'ref-rsa-nrm-cos-spr', 'ref-rsa-nrm-l2-spr'];
+
+/** Every reproduction, in `--list` order. */
+export const REPRODUCTIONS: Reproduction[] = [
+  {
+    name: 'seeds',
+    description: 'MAS aligns two Multi-Object GRU seeds at the hidden state (k = 32, all four directions): cross-model IIA ≥ 0.9 and within 0.05 of within-model IIA; DAS (k = 16) in each seed for comparison.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
+        alignStage(s, 'seeds', 'mas-k32', 'MAS GRU ↔ GRU, k = 32', 'mas', [a, b], 32),
+        alignStage(s, 'seeds', 'das-a-k16', `DAS in GRU ${s.seeds[A]}, k = 16`, 'das', [a], 16),
+        alignStage(s, 'seeds', 'das-b-k16', `DAS in GRU ${s.seeds[B]}, k = 16`, 'das', [b], 16)];
+    },
+  },
+  {
+    name: 'k-sweep',
+    description: 'GRU behaviour compresses to about 4 dimensions: MAS IIA against k ∈ {1, 2, 4, 8, 16, 32, 64}, with DAS at k = 4 and k = 16 beside it.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
+        ...[1, 2, 4, 8, 16, 32, 64].map((k) => alignStage(s, 'k-sweep', `mas-k${k}`, `MAS k = ${k}`, 'mas', [a, b], k)),
+        alignStage(s, 'k-sweep', 'das-k4', 'DAS k = 4', 'das', [a], 4), alignStage(s, 'k-sweep', 'das-k16', 'DAS k = 16', 'das', [a], 16)];
+    },
+  },
+  {
+    name: 'stitching',
+    description: 'Model stitching reaches near-perfect IIA with rank-2 maps between GRUs (it may route through the behavioural null space), while MAS at k = 2 is stricter: stitching at rank 2, 32 and 128 against MAS at k = 2 and 32.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
+        ...[2, 32, 128].map((k) => alignStage(s, 'stitching', `stitch-r${k}`, `stitching rank ${k}`, 'stitch', [a, b], k)),
+        ...[2, 32].map((k) => alignStage(s, 'stitching', `mas-k${k}`, `MAS k = ${k}`, 'mas', [a, b], k))];
+    },
+  },
+  {
+    name: 'clmas',
+    description: 'CLMAS recovers a causal alignment into a model whose behaviour cannot be used: IIA into model 1 with ε ∈ {1, 8} against ε = 0, at k ∈ {16, 64}.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      const out: Stage[] = [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B])];
+      for (const k of [16, 64]) for (const eps of [0, 1, 8]) out.push(alignStage(s, 'clmas', `clmas-k${k}-eps${eps}`, `CLMAS k = ${k}, ε = ${eps}`, 'clmas', [a, b], k, { clEps: eps }));
+      return out;
+    },
+  },
+  {
+    name: 'embedding',
+    description: 'At the embedding layer MAS (stepwise, k = 16) still aligns the seeds, while Spearman RSA on raw data is low (reference ≈ 0.70) and CKA stays ≈ 0.99.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
+        alignStage(s, 'embedding', 'mas-embedding-k16', 'MAS at the embedding, k = 16', 'mas', [a, b], 16, { layer: 'embedding' }),
+        simStage(s, 'embedding', a, b, 'embedding', REF_MEASURES)];
+    },
+  },
+  {
+    name: 'gru-transformer',
+    description: 'GRU against 2-layer transformer: MAS IIA (embedding, stepwise, k = 16) is low while RSA and CKA are not correspondingly low; GRU ↔ GRU shown beside it.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      const tf = modelId('transformer', s.seeds[A]);
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]), trainStage(s, 'transformer', s.seeds[A]),
+        alignStage(s, 'gru-transformer', 'mas-gru-transformer-k16', 'MAS GRU ↔ transformer (embedding), k = 16', 'mas', [a, tf], 16, { layer: 'embedding' }),
+        alignStage(s, 'gru-transformer', 'mas-gru-gru-k16', 'MAS GRU ↔ GRU (embedding), k = 16', 'mas', [a, b], 16, { layer: 'embedding' }),
+        simStage(s, 'gru-transformer', a, tf, 'embedding'), simStage(s, 'gru-transformer', a, tf, 'layer.0'), simStage(s, 'gru-transformer', a, b, 'embedding')];
+    },
+  },
+  {
+    name: 'rsa-cka',
+    description: 'RSA/CKA between the GRU seeds with the reference measures (reference-figures.md §3) at layer.0 and the embedding, beside MAS IIA at both layers.',
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
+        simStage(s, 'rsa-cka', a, b, 'layer.0', REF_MEASURES), simStage(s, 'rsa-cka', a, b, 'embedding', REF_MEASURES),
+        alignStage(s, 'rsa-cka', 'mas-k32', 'MAS layer.0, k = 32', 'mas', [a, b], 32),
+        alignStage(s, 'rsa-cka', 'mas-embedding-k16', 'MAS embedding, k = 16', 'mas', [a, b], 16, { layer: 'embedding' })];
+    },
+  },
+];
+
+/** The reproduction called `name` (InputError with suggestions otherwise). */
+export function getReproduction(name: string): Reproduction {
+  const r = REPRODUCTIONS.find((x) => x.name === name);
+  if (!r) unknownName('reproduction', name, REPRODUCTIONS.map((x) => x.name));
+  return r;
+}
+
+/** The `mas` command line equivalent to one stage (run from the experiment folder). */
+export function stageCommand(job: JobSpec, dir: string): string {
+  switch (job.kind) {
+    case 'train': {
+      const a = job.args;
+      const parts = [`mas train --task ${a.task} --arch ${a.arch} --seed ${a.seed} --out ${dir}`];
+      if (a.epochs !== undefined) parts.push(`--epochs ${a.epochs}`);
+      if (a.steps !== undefined) parts.push(`--steps ${a.steps}`);
+      if (a.validateEvery !== undefined) parts.push(`--validate-every ${a.validateEvery}`);
+      if (a.solvedPatience !== undefined) parts.push(`--solved-patience ${a.solvedPatience}`);
+      return parts.join(' ');
+    }
+    case 'align': {
+      const a = job.args;
+      const parts = [`mas align --method ${a.method} --models ${a.models.join(' ')} --layer ${a.layer} --variable ${a.variable} --subspace ${a.k} --steps ${a.steps}`];
+      if (a.batchSize !== undefined) parts.push(`--batch ${a.batchSize}`);
+      if (a.lr !== undefined) parts.push(`--lr ${a.lr}`);
+      if (a.nTrain !== undefined) parts.push(`--train-pairs ${a.nTrain}`);
+      if (a.nValid !== undefined) parts.push(`--valid-pairs ${a.nValid}`);
+      if (a.validateEvery !== undefined) parts.push(`--valid-every ${a.validateEvery}`);
+      if (a.clEps !== undefined) parts.push(`--cl-weight ${a.clEps}`);
+      parts.push(`--seed ${a.seed} --out ${dir}`);
+      return parts.join(' ');
+    }
+    case 'similarity': {
+      const a = job.args;
+      return `mas compare --models ${a.models.join(' ')} --layer ${a.layer} --measures ${a.measures.join(',')} --subsample ${a.subsample} --runs ${a.runs} --seed ${a.seed} --per-count ${a.perCount} --out ${dir}`;
+    }
+  }
+}
+
+/** Options of runReproduction. */
+export interface ReproduceOptions {
+  out: string;
+  quick?: boolean;
+  fresh?: boolean;
+  jobs?: number;
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Run (or resume) one reproduction; returns the path of its report. */
+export async function runReproduction(name: string, o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome> }> {
+  const r = getReproduction(name);
+  const s = demoSettings(o.quick ?? false);
+  openExperiment(o.out, 'reproduce', s as unknown as Json, { fresh: o.fresh });
+  const stages = r.stages(s);
+  if (stages.length === 0) throw new InputError(`reproduction ${name} has no stages`);
+  const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log });
+  const modelDirs = [...new Set(stages.filter((x) => x.job.kind === 'train').map((x) => path.join(o.out, x.id)))];
+  const doc = reportFromRuns([...modelDirs, path.join(o.out, name)], { title: `Reproduction: ${name}` });
+  doc.summary = [r.description, ...doc.summary];
+  const report = path.join(o.out, name, 'report.html');
+  writeFileAtomic(report, await renderReport(doc));
+  return { report, outcomes };
+}

@@ -35,6 +35,7 @@
 /* Declared here too, in case the cblas.h found is not OpenBLAS's own. */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 #define MAX_ARGS 13
 
@@ -462,6 +463,15 @@ static napi_value get_threads(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* The OpenBLAS kernel set in use (e.g. "SkylakeX", "Haswell", "Prescott"). */
+static napi_value core_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  const char *name = openblas_get_corename();
+  napi_create_string_utf8(env, name ? name : "unknown", NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -473,6 +483,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"cholesky", NULL, cholesky, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"coreName", NULL, core_name, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -15,12 +15,13 @@
  * falls back to its portable TypeScript backend.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const addon = path.join(root, 'build', 'Release', 'mas_native.node');
+const addonConfig = path.join(root, 'build', 'Release', 'mas_native.json');
 const force = process.argv.includes('--force');
 const verbose = process.argv.includes('--verbose');
 
@@ -141,7 +142,59 @@ function main() {
     const line = (check.stderr ?? '').split('\n').find((l) => /Error/.test(l)) ?? 'load failed';
     giveUp(`built, but it does not load: ${line.trim().slice(0, 200)}`);
   }
+  checkCoreType();
   console.log(`mas: native addon built (${path.relative(root, addon)}; headers ${[...new Set([cblasDir, lapackeDir])].join(', ')})`);
+}
+
+// OpenBLAS kernel sets that predate AVX2: seeing one of these on an AVX2/AVX-512 CPU means OpenBLAS
+// did not recognize the CPU (e.g. 0.3.21 on newer Xeons falls back to Prescott, ~8× slower).
+const PRE_AVX2 = new Set(['prescott', 'core2', 'penryn', 'dunnington', 'nehalem', 'atom', 'sandybridge', 'katmai', 'coppermine', 'northwood', 'banias', 'opteron', 'opteron_sse3', 'barcelona', 'bobcat', 'bulldozer', 'piledriver', 'steamroller', 'excavator']);
+
+/** The x86 feature flags from /proc/cpuinfo (empty elsewhere). */
+function cpuFlags() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** OpenBLAS's kernel set when loaded with the given OPENBLAS_CORETYPE (undefined: autodetect), or null. */
+function probeCore(coretype) {
+  const env = { ...process.env };
+  if (coretype) env.OPENBLAS_CORETYPE = coretype;
+  else delete env.OPENBLAS_CORETYPE;
+  const code = `const a = require(${JSON.stringify(addon)}); const n = 64, x = new Float64Array(n * n).fill(1), c = new Float64Array(n * n);
+a.dgemm(false, false, n, n, n, 1, x, n, x, n, 0, c, n); if (c[0] !== n) process.exit(3); console.log(a.coreName());`;
+  const r = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/**
+ * When OpenBLAS picks pre-AVX2 kernels on a CPU with AVX2+FMA (or AVX-512), record the kernel set
+ * to use instead in build/Release/mas_native.json; the loader sets OPENBLAS_CORETYPE from it
+ * (a user's own OPENBLAS_CORETYPE wins). Writes {} when autodetection is fine.
+ */
+function checkCoreType() {
+  const detected = probeCore(undefined);
+  const flags = cpuFlags();
+  let config = { detected };
+  const avx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f));
+  const avx2 = flags.has('avx2') && flags.has('fma');
+  if (detected && PRE_AVX2.has(detected.toLowerCase()) && (avx2 || avx512)) {
+    for (const coretype of avx512 ? ['SkylakeX', 'Haswell'] : ['Haswell']) {
+      const got = probeCore(coretype);
+      if (got && got.toLowerCase() === coretype.toLowerCase()) {
+        config = { detected, coretype, requires: avx512 && coretype === 'SkylakeX' ? ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'] : ['avx2', 'fma'] };
+        console.log(`mas: OpenBLAS detected this CPU as ${detected}; the addon will use its ${coretype} kernels (set OPENBLAS_CORETYPE to override)`);
+        break;
+      }
+    }
+  }
+  const tmp = `${addonConfig}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(config)}\n`);
+  renameSync(tmp, addonConfig);
 }
 
 try {

@@ -6,3 +6,4 @@ export * as linalg from './tensor/linalg.ts';
 export { getBackend } from './tensor/backend/index.ts';
 export * as tasks from './tasks/index.ts';
 export * as ops from './tensor/ops/index.ts';
+export * as models from './models/index.ts';

@@ -12,3 +12,7 @@ import { linalgCases } from './linalg.ts';
 cases.push(...linalgCases);
 import { similarityCases } from './similarity.ts';
 cases.push(...similarityCases);
+import { transformerTrainStepCase } from './models.ts';
+cases.push(transformerTrainStepCase);
+import { masStep } from './mas.ts';
+cases.push(masStep);

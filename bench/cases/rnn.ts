@@ -2,11 +2,11 @@
  * `gru-train-step` / `lstm-train-step`: one training step of the task models at their real size
  * (batch 128 multi-object sequences of 43 steps, vocab 8, E 128, GRU H 128 / LSTM H 64, decoder 512,
  * dropout 0.5, free-running responses): fused forward + cross-entropy over non-pad labels + backward
- * + Adam on every parameter. References in the same run (Debian python3 + torch, one thread):
+ * + Adam on every parameter; ours is timed before and after the references and averaged. References in the same run (Debian python3 + torch, one thread):
  * `nn.GRU`/`nn.LSTM` fused and teacher-forced (`ratio`), and an `nn.GRUCell`/`nn.LSTMCell` Python loop
  * with the argmax fed back, the reference code path (`ratio_cell_loop`). With `--long` or
- * MAS_BENCH_LONG=1, gru-train-step also reports RSS before/after 1,000 steps. MAS_BENCH_THREADS=n
- * sets the BLAS thread count (native backend).
+ * MAS_BENCH_LONG=1, gru-train-step also reports RSS before/after 1,000 steps. MAS_THREADS=n sets the
+ * BLAS thread count (native backend); the references always use one thread.
  */
 import { getBackend } from '../../src/tensor/backend/index.ts';
 import { runRnn, type RnnParams } from '../../src/tensor/kernels/rnn.ts';
@@ -159,12 +159,14 @@ function benchCase(cell: 'gru' | 'lstm', H: number): BenchCase {
     name,
     description: `${cell.toUpperCase()} training step (B=${B} T=${T} E=${E} H=${H} D=${D}, free-running responses, dropout, Adam), float32, vs PyTorch nn.${cell === 'gru' ? 'GRU' : 'LSTM'}`,
     run(): BenchResult {
-      const be = getBackend();
-      const threads = Number(process.env.MAS_BENCH_THREADS ?? '1');
-      be.setThreads(threads);
+      const be = getBackend(); // BLAS threads: MAS_THREADS (default 1)
       const step = trainStep(cell, H);
-      let res: BenchResult = { median_ms: round(timeMedian(step, 9, 2)), threads: be.getThreads() };
+      // Time ours before and after the reference and report the mean of the two medians, so that
+      // a change in machine load during the run affects both sides alike.
+      const before = timeMedian(step, 9, 2);
       const ref = runPythonRef(torchScript(cell, H), ['torch']);
+      const after = timeMedian(step, 9, 1);
+      let res: BenchResult = { median_ms: round((before + after) / 2), median_ms_before_ref: round(before), median_ms_after_ref: round(after), threads: be.getThreads() };
       if (ref) {
         res = {
           ...res,

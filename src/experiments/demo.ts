@@ -60,7 +60,7 @@ export function demoSettings(quick: boolean): DemoSettings {
     seeds: [12345, 23456],
     train: { epochs: 100, validateEvery: 5, solvedPatience: 1 },
     extras: true,
-    align: { layer: 'layer.0', variable: 'count', steps: 300, batchSize: 64, lr: 3e-3, nTrain: 2000, nValid: 500, validateEvery: 50, seed: 1 },
+    align: { layer: 'layer.0', variable: 'count', steps: 200, batchSize: 32, lr: 5e-3, nTrain: 2000, nValid: 500, validateEvery: 50, seed: 1 },
     masKs: [2, 4, 8, 16, 32],
     dasK: 16,
     stitchRank: 2,
@@ -183,7 +183,8 @@ export function demoSummary(s: DemoSettings, out: Map<string, StageOutcome>): st
     return r ? `${f3(num(r.per_count_trial_acc))} (held-out counts ${f3(num(r.hold_out_trial_acc))})` : 'n/a';
   };
   const lines: string[] = [];
-  lines.push(`Task accuracy (Multi-Object, all counts 1–20): GRU ${a} ${acc(modelId('gru', a))}, GRU ${b} ${acc(modelId('gru', b))}.`);
+  const tc = s.train.taskConfig ?? {};
+  lines.push(`Task accuracy (Multi-Object, all counts ${tc.min_count ?? 1}–${tc.max_count ?? 20}): GRU ${a} ${acc(modelId('gru', a))}, GRU ${b} ${acc(modelId('gru', b))}.`);
   const kMax = Math.max(...s.masKs);
   const rk = res(`align/mas-k${kMax}`);
   const cross = (r: Json | undefined): number | null => {

@@ -95,6 +95,7 @@ export function openExperiment(dir: string, name: string, config: Json, opts: { 
     }
     return { resumed: true, hash };
   }
+  fs.mkdirSync(dir, { recursive: true });
   const rec: ExperimentRecord = { format: 'mas-experiment/1', name, config_hash: hash, config, created_at: new Date().toISOString() };
   writeJsonAtomic(path.join(dir, EXPERIMENT_FILE), rec);
   return { resumed: false, hash };
@@ -119,6 +120,8 @@ export interface RunStagesOptions {
   log?: (line: string) => void;
   /** Called when a stage is about to start; return false to leave it out (e.g. the time budget is spent). */
   admit?: (stage: Stage, elapsedSec: number) => boolean;
+  /** Run a job (default: runJob in this thread, or a worker thread when jobs > 1); tests pass their own. */
+  runner?: (job: JobSpec, ctx: JobContext) => Promise<Json>;
 }
 
 /** Outcome of one stage. */
@@ -187,11 +190,12 @@ export async function runStages(stages: Stage[], opts: RunStagesOptions): Promis
     say(`[${idx}/${total}] ${s.title}${resuming ? ' (resuming an interrupted run)' : ''} → ${dir}`);
     const ts = performance.now();
     const ctx: JobContext = { dir, root: opts.out, quiet: opts.quiet ?? false };
-    const result = jobs > 1 ? await runInWorker(s.job, ctx) : await runJob(s.job, ctx);
+    const result = opts.runner ? await opts.runner(s.job, ctx) : jobs > 1 ? await runInWorker(s.job, ctx) : await runJob(s.job, ctx);
     const wall = (performance.now() - ts) / 1000;
     const record: StageRecord = {
       format: 'mas-stage/1', id: s.id, title: s.title, config_hash: hash, config, result, wall_s: Math.round(wall * 10) / 10, finished_at: new Date().toISOString(),
     };
+    fs.mkdirSync(dir, { recursive: true });
     writeJsonAtomic(path.join(dir, STAGE_FILE), record);
     hashes.set(s.id, hash);
     outcomes.set(s.id, { stage: s, status: 'done', result, wallSec: wall });

@@ -188,7 +188,6 @@ export class TransformerModel implements SequenceModel {
       return y;
     };
     const emb = this.params.get('embedding.weight') as Tensor;
-    const p = (n: string): Tensor => this.params.get(n) as Tensor;
     let prev: Int32Array = new Int32Array(B);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
@@ -199,14 +198,9 @@ export class TransformerModel implements SequenceModel {
       }
       let x = hook('embedding', embedding(emb, stepIds), t);
       this.blocks.forEach((blk, li) => {
-        const a = layerNorm(x, blk.ln1w, blk.ln1b, cfg.ln_eps);
-        const o = attendStep(linear(a, blk.qw, blk.qb), linear(a, blk.kw, blk.kb), linear(a, blk.vw, blk.vb), caches[li], stepPad);
-        x = add(x, linear(o, blk.ow, blk.ob));
-        const m = layerNorm(x, blk.ln2w, blk.ln2b, cfg.ln_eps);
-        x = add(x, linear(gelu(linear(m, blk.inw, blk.inb)), blk.outw, blk.outb));
-        x = hook(`layer.${li}` as HookPoint, x, t);
+        x = hook(`layer.${li}` as HookPoint, this.block(x, blk, (q, k, v) => attendStep(q, k, v, caches[li], stepPad), (y) => y), t);
       });
-      const lg = linear(layerNorm(x, p('final_ln.weight'), p('final_ln.bias'), cfg.ln_eps), p('head.weight'), p('head.bias'));
+      const lg = this.readout(x);
       for (let b = 0; b < B; b++) logits.data.set(lg.data.subarray(b * V, (b + 1) * V), (b * T + t) * V);
       prev = argmaxRows(lg);
     }
@@ -239,20 +233,27 @@ export class TransformerModel implements SequenceModel {
     let x = hook('embedding', embedding(this.params.get('embedding.weight') as Tensor, tokens));
     const attnOpts = { batch: rows, steps: T, heads: cfg.n_heads, keyPad, ropeDim: cfg.rope_dim, ropeBase: cfg.rope_base };
     this.blocks.forEach((b, i) => {
-      const a = layerNorm(x, b.ln1w, b.ln1b, cfg.ln_eps);
-      const q = linear(a, b.qw, b.qb);
-      const k = linear(a, b.kw, b.kb);
-      const v = linear(a, b.vw, b.vb);
-      const o = linear(causalRotaryAttention(q, k, v, attnOpts), b.ow, b.ob);
-      x = add(x, drop(o));
-      const m = layerNorm(x, b.ln2w, b.ln2b, cfg.ln_eps);
-      const f = drop(gelu(linear(m, b.inw, b.inb)));
-      x = add(x, drop(linear(f, b.outw, b.outb)));
-      x = hook(`layer.${i}` as HookPoint, x);
+      x = hook(`layer.${i}` as HookPoint, this.block(x, b, (q, k, v) => causalRotaryAttention(q, k, v, attnOpts), drop));
     });
-    const p = (n: string): Tensor => this.params.get(n) as Tensor;
-    const logits = linear(layerNorm(x, p('final_ln.weight'), p('final_ln.bias'), cfg.ln_eps), p('head.weight'), p('head.bias'));
+    const logits = this.readout(x);
     return pre ? { logits, recorded, pre } : { logits, recorded };
+  }
+
+  /** One pre-LN block on rows x: x + attn(LN1 x), then + FF(LN2 x), dropout where models.md §5.1 puts it. */
+  private block(x: Tensor, b: BlockParams, attend: (q: Tensor, k: Tensor, v: Tensor) => Tensor, drop: (y: Tensor) => Tensor): Tensor {
+    const eps = this.config.ln_eps;
+    const a = layerNorm(x, b.ln1w, b.ln1b, eps);
+    const o = linear(attend(linear(a, b.qw, b.qb), linear(a, b.kw, b.kb), linear(a, b.vw, b.vb)), b.ow, b.ob);
+    const h = add(x, drop(o));
+    const m = layerNorm(h, b.ln2w, b.ln2b, eps);
+    const f = drop(gelu(linear(m, b.inw, b.inb)));
+    return add(h, drop(linear(f, b.outw, b.outb)));
+  }
+
+  /** logits = LN_f(x) W_headᵀ + b_head. */
+  private readout(x: Tensor): Tensor {
+    const p = (n: string): Tensor => this.params.get(n) as Tensor;
+    return linear(layerNorm(x, p('final_ln.weight'), p('final_ln.bias'), this.config.ln_eps), p('head.weight'), p('head.bias'));
   }
 
   /** The hook points this model offers. */

@@ -75,7 +75,7 @@ h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.25em;margin-top:2em;border-botto
 nav a{margin-right:1em;color:#3b6fd8;text-decoration:none}
 .grid{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
 figure{margin:12px 0;background:#fff;border:1px solid #e4e8ef;border-radius:4px;padding:10px}
-figcaption{font-size:.85em;color:#5a6375;margin-top:6px;max-width:560px}
+figcaption{font-size:.85em;color:#5a6375;margin-top:6px;max-width:440px}
 table{border-collapse:collapse;font-size:.88em}th,td{padding:4px 10px;border-bottom:1px solid #eef1f5;text-align:right}
 th{background:#f3f5f9;text-align:left}table.kv th{font-weight:600;background:none}td:first-child{text-align:left}
 `;

@@ -43,8 +43,8 @@ export function topK(scores: Mat, k: number): Int32Array {
 
 /** Neighbour sets N(i) of every row (n×k indices). */
 export function neighbours(x: Mat, k: number, metric: NeighbourMetric, op = 'knn', name = 'X'): Int32Array {
-  const scores = pairwiseExact(x, (u) => {
-    if (metric === 'cosine') return gram(rowNormalize(op, name, u));
+  const scores = pairwiseExact(metric === 'cosine' ? rowNormalize(op, name, x) : x, (u) => {
+    if (metric === 'cosine') return gram(u);
     const d = sqDistances(u);
     for (let i = 0; i < d.data.length; i++) d.data[i] = -d.data[i];
     return d;
@@ -118,8 +118,8 @@ export function cknna(x: Mat, y: Mat, k = 10): MeasureValue {
   const n = x.rows;
   checkK(op, n, k, 2);
   if (n < 4) throw new TooFewSamplesError(`${op}: needs at least 4 samples, got ${n}`);
-  const kx = pairwiseExact(x, (u) => gram(rowNormalize(op, 'X', u)));
-  const ly = pairwiseExact(y, (u) => gram(rowNormalize(op, 'Y', u)));
+  const kx = pairwiseExact(rowNormalize(op, 'X', x), gram);
+  const ly = pairwiseExact(rowNormalize(op, 'Y', y), gram);
   const nx = topK(kx, k);
   const ny = topK(ly, k);
   const s = (a: Mat, b: Mat, na: Int32Array, nb: Int32Array): number => {

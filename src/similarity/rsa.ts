@@ -27,7 +27,18 @@ export type RdmComparator = 'pearson' | 'spearman' | 'kendall-a' | 'kendall-b' |
  * for duplicated rows (so ties stay ties; tasks.md's embedding data has only 7 distinct rows).
  */
 export function rdm(x: Mat, kind: RdmKind, op = 'rsa', name = 'X'): Mat {
+  if (kind === 'cosine' || kind === 'correlation') checkRows(x, kind, op, name); // row numbers of the full input
   return pairwiseExact(x, (u) => rdmDirect(u, kind, op, name), 0);
+}
+
+function checkRows(x: Mat, kind: 'cosine' | 'correlation', op: string, name: string): void {
+  if (kind === 'correlation' && x.cols < 2) throw new InputError(`${op}: the correlation RDM needs at least 2 features, ${name} has ${x.cols}`);
+  for (let i = 0; i < x.rows; i++) {
+    const row = x.data.subarray(i * x.cols, (i + 1) * x.cols);
+    if (kind === 'cosine' ? row.every((v) => v === 0) : row.every((v) => v === row[0])) {
+      throw new ZeroNormRowError(`${op}: row ${i} of ${name} ${kind === 'cosine' ? 'has zero norm, so the cosine RDM is undefined' : 'is constant, so its correlation with other rows is undefined'}`);
+    }
+  }
 }
 
 function rdmDirect(x: Mat, kind: RdmKind, op: string, name: string): Mat {

@@ -64,13 +64,13 @@ export function colMeans(m: Mat): Float64Array {
 /** A copy with every column centred (mean 0). */
 export function centerCols(m: Mat): Mat {
   const mu = colMeans(m);
-  const out = mat(m.rows, m.cols, new Float64Array(m.data));
-  const d = out.data;
-  for (let i = 0; i < m.rows; i++) {
-    const o = i * m.cols;
-    for (let j = 0; j < m.cols; j++) d[o + j] -= mu[j];
+  const { rows, cols, data } = m;
+  const d = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) d[o + j] = data[o + j] - mu[j];
   }
-  return out;
+  return mat(rows, cols, d);
 }
 
 /** Squared Frobenius norm (sum of squares of all entries). */

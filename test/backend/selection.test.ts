@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { addonPath } from '../../src/tensor/backend/native.ts';
@@ -15,8 +15,10 @@ const nativeBuilt = existsSync(addonPath);
 /** Run a snippet that imports the backend index in a child process with the given environment. */
 function probe(env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string } {
   const code = `import { getBackend } from './src/tensor/backend/index.ts';
+import { nativeBlasCore } from './src/tensor/backend/native.ts';
 const be = getBackend();
-console.log(JSON.stringify({ name: be.name, threads: be.getThreads() }));`;
+console.log(JSON.stringify({ name: be.name, threads: be.getThreads() }));
+console.error('core=' + nativeBlasCore());`;
   const childEnv: Record<string, string | undefined> = { ...process.env, MAS_BACKEND: undefined, MAS_THREADS: undefined, ...env };
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
@@ -37,7 +39,7 @@ test('MAS_BACKEND=portable selects the portable backend, silently', () => {
   const r = probe({ MAS_BACKEND: 'portable' });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'portable', threads: 1 });
-  assert.equal(r.stderr, '');
+  assert.equal(r.stderr, 'core=unknown\n');
 });
 
 test('MAS_BACKEND=native selects native when built, and fails loudly when not', () => {
@@ -57,11 +59,10 @@ test('default selection: native when built, else portable with a one-line notice
   assert.equal(r.status, 0, r.stderr);
   if (nativeBuilt) {
     assert.equal(JSON.parse(r.stdout.trim()).name, 'native');
-    assert.equal(r.stderr, '');
+    assert.match(r.stderr, /^core=\w+\n$/);
   } else {
     assert.equal(JSON.parse(r.stdout.trim()).name, 'portable');
-    assert.match(r.stderr, /^mas: native OpenBLAS addon not loaded .*portable TypeScript backend/);
-    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /^mas: native OpenBLAS addon not loaded .*portable TypeScript backend \(slower\)\ncore=unknown\n$/);
   }
 });
 
@@ -80,4 +81,19 @@ test('MAS_THREADS sets the native BLAS thread count; a bad value is an error', (
   const bad = probe({ MAS_THREADS: 'many', MAS_BACKEND: 'native' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /MAS_THREADS must be a positive integer, got 'many'/);
+});
+
+test('OpenBLAS kernels: the build hint applies unless OPENBLAS_CORETYPE is set', (t) => {
+  if (!nativeBuilt || process.arch !== 'x64' || process.platform !== 'linux') {
+    t.diagnostic('needs the native addon on x86-64 Linux');
+    assert.ok(true);
+    return;
+  }
+  const hint = JSON.parse(readFileSync(addonPath.replace(/\.node$/, '.json'), 'utf8')) as { detected: string; coretype?: string };
+  const auto = probe({ MAS_BACKEND: 'native', OPENBLAS_CORETYPE: undefined });
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.equal(auto.stderr.trim(), `core=${hint.coretype ?? hint.detected}`);
+  const forced = probe({ MAS_BACKEND: 'native', OPENBLAS_CORETYPE: 'Prescott' }); // SSE3: runs on every x86-64
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(forced.stderr.trim(), 'core=Prescott');
 });

@@ -57,3 +57,21 @@ test('bootstrap CI: seeded, ordered, and covers the population value about 95% o
   assert.deepEqual(a, bootstrapCi('rsa', x, y, { resamples: 50, seed: 9 }));
   assert.notDeepEqual(a.ci, bootstrapCi('rsa', x, y, { resamples: 50, seed: 10 }).ci);
 });
+
+test('subsampling protocol: mean over seeded runs of distinct rows, with std and per-run values', async () => {
+  const { similarity } = await import('../../src/similarity/index.ts');
+  const { selectRows } = await import('../../src/similarity/util.ts');
+  const r = new Rng(4);
+  const { x, y } = pair(r, 60, 4, 3);
+  const full = similarity('cka-linear', x, y).value;
+  assert.equal(similarity('cka-linear', x, y, { subsample: { size: 60, runs: 1, seed: 1 } }).value, full);
+  const a = similarity('cka-linear', x, y, { subsample: { size: 20, runs: 5, seed: 2 } });
+  assert.deepEqual(a, similarity('cka-linear', x, y, { subsample: { size: 20, runs: 5, seed: 2 } }));
+  const vals = a.details.values as number[];
+  assert.equal(vals.length, 5);
+  assert.ok(Math.abs(a.value - vals.reduce((p, q) => p + q, 0) / 5) < 1e-15);
+  assert.ok((a.details.std as number) > 0);
+  // each run is the measure on 20 distinct rows: reproduce run 0
+  const idx = new Rng(2).permutation(60).slice(0, 20).sort((p, q) => p - q);
+  assert.equal(vals[0], similarity('cka-linear', selectRows(x, idx), selectRows(y, idx)).value);
+});

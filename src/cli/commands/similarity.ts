@@ -22,7 +22,8 @@ const HELP = `usage: mas similarity X Y [--measure NAME[,NAME…]] [options]
 
 Compares two representations of the same stimuli: X and Y are (samples × features) matrices
 (.npy, .npz, .safetensors, .csv, .tsv, .txt); row i of X and row i of Y must be the same sample.
-Computation is float64.
+Computation is float64. Inputs are never transposed: a square matrix is read as samples × features
+(google/svcca's neurons × datapoints layout is not accepted).
 
 options:
   --measure, -m NAMES     comma-separated measure ids or aliases (default: cka-linear);

@@ -5,7 +5,7 @@
  * Threading policy: BLAS runs single-threaded unless MAS_THREADS=n asks for more, or setThreads
  * changes it. One thread is the predictable choice on small shared machines (see the benchmarks).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ interface NativeAddon {
   cholesky(a: Float64Array, n: number): Float64Array;
   setThreads(n: number): void;
   getThreads(): number;
+  coreName(): string;
 }
 
 /** Path of the compiled addon (repository root / build / Release). */
@@ -143,6 +144,32 @@ function wrap(lib: NativeAddon): Backend {
   };
 }
 
+/**
+ * OpenBLAS 0.3.21 does not recognize some newer CPUs and falls back to its SSE3 (Prescott)
+ * kernels. scripts/build-native.mjs records a better kernel set in mas_native.json when it sees
+ * that; apply it (through OPENBLAS_CORETYPE, read when the library loads) if the CPU still has the
+ * instructions it needs and the user has not chosen one.
+ */
+function applyCoreTypeHint(): void {
+  if (process.env.OPENBLAS_CORETYPE) return;
+  try {
+    const cfg = JSON.parse(readFileSync(addonPath.replace(/\.node$/, '.json'), 'utf8')) as { coretype?: string; requires?: string[] };
+    if (!cfg.coretype || !cfg.requires) return;
+    const flagsLine = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
+    const flags = new Set(flagsLine.split(':')[1]?.trim().split(/\s+/) ?? []);
+    if (cfg.requires.every((f) => flags.has(f))) process.env.OPENBLAS_CORETYPE = cfg.coretype;
+  } catch {
+    // No hint, or no /proc/cpuinfo: let OpenBLAS detect the CPU itself.
+  }
+}
+
+let blasCore = 'unknown';
+
+/** The OpenBLAS kernel set the native backend runs (e.g. "SkylakeX"); "unknown" before it loads. */
+export function nativeBlasCore(): string {
+  return blasCore;
+}
+
 let cached: Backend | null | undefined;
 let loadError: string | null = null;
 
@@ -159,8 +186,10 @@ export function loadNativeBackend(): Backend | null {
   }
   const threads = threadsFromEnv();
   try {
+    applyCoreTypeHint();
     const lib = createRequire(import.meta.url)(addonPath) as NativeAddon;
     lib.setThreads(threads);
+    blasCore = lib.coreName();
     cached = wrap(lib);
   } catch (e) {
     loadError = e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -8,7 +8,7 @@ import type { DType, Storage } from '../tensor.ts';
 const pools = new Map<string, Storage[]>();
 const bytePools = new Map<number, Uint8Array[]>();
 /** Upper bound on buffers kept per (dtype, length), so an abandoned graph cannot make the pool grow. */
-const MAX_PER_KEY = 4;
+const MAX_PER_KEY = 8;
 
 /** A float buffer of exactly `n` elements (contents undefined). */
 export function acquire(dtype: DType, n: number): Storage {

@@ -337,14 +337,13 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const preState = ivState ? alloc(dtype, count * S) : null;
   // Decoder slots.
   const N = nonPad;
-  const slotRow = new Int32Array(N); // time-major row of each slot
   const slotOut = new Int32Array(N); // (b, t) index of each slot
   const slotKeep = new Int32Array(N); // offset of its dropout mask row
   const slotOfRow = new Int32Array(N0).fill(-1); // slot of each time-major row (−1: pad)
-  const decH = acquire(dtype, N * H);
-  const decPre = acquire(dtype, N * D); // pre-activation, then GELU′ (when recording)
-  const decU = acquire(dtype, N * D); // GELU output after dropout
-  const decZ = acquire(dtype, N * Vout);
+  const decH = acquire(dtype, N0 * H);
+  const decPre = acquire(dtype, N0 * D); // pre-activation, then GELU′ (when recording)
+  const decU = acquire(dtype, N0 * D); // GELU output after dropout
+  const decZ = acquire(dtype, N0 * Vout);
   const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
   const keep = drop ? dropoutKeepMask(drop.rng, N0 * D, drop.p, acquireBytes(N0 * D)) : null;
   const keepScale = drop ? 1 / (1 - drop.p) : 1;
@@ -364,7 +363,6 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     }
   };
   const addSlot = (r: number, hRow: Storage, off: number): void => {
-    slotRow[nSlots] = r;
     slotOfRow[r] = nSlots;
     slotOut[nSlots] = perm[r % B] * T + Math.floor(r / B);
     slotKeep[nSlots] = slotOut[nSlots] * D;
@@ -521,7 +519,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     };
 
     // -- decoder, batched over all slots --
-    const dZ = acquire(dtype, N * Vout);
+    const dZ = acquire(dtype, N0 * Vout);
     for (let s = 0; s < N; s++) {
       const o = slotOut[s];
       dZ.set(gd.subarray(o * Vout, (o + 1) * Vout), s * Vout);
@@ -534,7 +532,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     };
     if (out.b2) colSum(dZ, N, Vout, Vout, out.b2);
     if (out.w2 && N > 0) be.gemm(true, false, Vout, D, N, 1, dZ, decU, 0, out.w2);
-    const dU = acquire(dtype, N * D);
+    const dU = acquire(dtype, N0 * D);
     if (N > 0) be.gemm(false, false, N, D, Vout, 1, dZ, W2, 0, dU);
     for (let s = 0; s < N; s++) {
       const so = s * D;
@@ -545,7 +543,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     }
     if (out.b1) colSum(dU, N, D, D, out.b1);
     if (out.w1 && N > 0) be.gemm(true, false, D, H, N, 1, dU, decH, 0, out.w1);
-    const dDecH = acquire(dtype, N * H);
+    const dDecH = acquire(dtype, N0 * H);
     if (N > 0) be.gemm(false, false, N, H, D, 1, dU, W1, 0, dDecH);
     release(dZ, dU);
 

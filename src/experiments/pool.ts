@@ -8,8 +8,12 @@ import { DTypeError, FileFormatError, InputError, LinalgError, MasError, NonFini
 import type { JobContext, JobSpec } from './jobs.ts';
 import type { Json } from './stages.ts';
 
+// Progress lines go straight to the process's stderr: a worker's process.stderr stream only forwards the
+// first write until the worker's event loop runs, which a synchronous training loop never lets it do.
 const BOOT = `
 const { workerData, parentPort } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+process.stderr.write = (chunk, enc, cb) => { writeSync(2, typeof chunk === 'string' ? chunk : Buffer.from(chunk)); if (typeof enc === 'function') enc(); else if (cb) cb(); return true; };
 import(workerData.tsx)
   .then((m) => m.register())
   .then(() => import(workerData.jobs))

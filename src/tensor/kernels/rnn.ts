@@ -8,15 +8,17 @@
  * Forward:
  *  - the input projection of an embedding row is P[u] = E[u] W_ihᵀ + b_ih, precomputed once for the
  *    whole vocabulary ([V, G·H]); only rows hit by an 'embedding' intervention are projected per step;
- *  - one GEMM per step for h W_hhᵀ over the batch, gate math fused in one loop per row;
+ *  - one GEMM per step for h W_hhᵀ over the batch, gate math fused in one loop per row; batch rows
+ *    are reordered internally by length, so each step's GEMMs cover only the rows still running;
  *  - the decoder runs per step only for rows whose argmax is fed back at t+1 (free-running), and in
  *    one batched pass over every other non-pad position after the loop. Decoded rows live in
  *    "slots" (decode order), which the backward pass treats as one [N, ·] batch.
  * Backward:
  *  - decoder gradients as batched GEMMs over all slots, then the recurrence backwards in time;
- *  - dW_hh = Σ_t dG_tᵀ h_{t−1} as a single GEMM (time-major makes h_{0..T−2} contiguous);
- *  - input-side gradients are scattered into dP [V, G·H] by fed token, then dW_ih = dPᵀ E and
- *    dE = dP W_ih (tiny GEMMs);
+ *  - dW_hh = Σ_t dG_tᵀ h_{t−1} accumulated by one GEMM per step over the running rows;
+ *  - bias gradients are ones-row GEMMs;
+ *  - input-side gradients are gathered into dP [V, G·H] by fed token (one-hot GEMM), then
+ *    dW_ih = dPᵀ E and dE = dP W_ih (tiny GEMMs);
  *  - weight-gradient work is skipped for parameters that do not require grad (frozen MAS models).
  */
 import { DTypeError, InputError, ShapeError, fmtShape } from '../../errors.ts';
@@ -89,7 +91,7 @@ export interface RnnRunResult {
   predictions: Int32Array;
   /** [B, T, d] layer.0 states (after interventions; carried over at pad positions), constants. */
   states?: Tensor;
-  /** [B, T, E] embedding-point vectors (after interventions), constants. */
+  /** [B, T, E] embedding-point vectors fed (after interventions; the given token's row at pad positions), constants. */
   inputs?: Tensor;
   /** [count(mask), d] the hooked vectors just before the intervention, constants. */
   preIntervention?: Tensor;
@@ -608,9 +610,8 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     }
     release(dh, dhNew, dc, ivIn, ivOut, ivPre, dDecH);
 
-    // -- recurrent weights: one GEMM over all steps (h_{-1} = 0 contributes nothing) --
+    // -- recurrent weights: dW_hh = Σ_t dG_tᵀ h_{t−1} over the running rows of each step (h_{−1} = 0) --
     if (out.whh) {
-      // Σ_t dG_tᵀ h_{t−1} over the running rows of each step (h_{−1} = 0 contributes nothing).
       for (let t = 1; t < T; t++) {
         const m = active[t];
         if (m > 0) be.gemm(true, false, GH, H, m, 1, dG.subarray(t * B * GH), hs.subarray((t - 1) * B * H), 1, out.whh, GH, H, H);

@@ -2,7 +2,8 @@
  * `gru-train-step` / `lstm-train-step`: one training step of the task models at their real size
  * (batch 128 multi-object sequences of 43 steps, vocab 8, E 128, GRU H 128 / LSTM H 64, decoder 512,
  * dropout 0.5, free-running responses): fused forward + cross-entropy over non-pad labels + backward
- * + Adam on every parameter; ours is timed before and after the references and averaged. References in the same run (Debian python3 + torch, one thread):
+ * + Adam on every parameter; ours is timed before and after the references and averaged, and CPU
+ * time is reported beside wall time (steadier under load). References in the same run (Debian python3 + torch, one thread):
  * `nn.GRU`/`nn.LSTM` fused and teacher-forced (`ratio`), and an `nn.GRUCell`/`nn.LSTMCell` Python loop
  * with the argmax fed back, the reference code path (`ratio_cell_loop`). With `--long` or
  * MAS_BENCH_LONG=1, gru-train-step also reports RSS before/after 1,000 steps. MAS_THREADS=n sets the
@@ -141,12 +142,29 @@ def cell_loop():
     opt2.step()
 def med(f, reps=9):
     for _ in range(2): f()
-    ts = []
+    ts, cs = [], []
     for _ in range(reps):
-        t0 = time.perf_counter(); f(); ts.append((time.perf_counter() - t0) * 1000)
-    ts.sort(); return ts[len(ts) // 2]
-print(json.dumps({"median_ms": med(fused), "cell_loop_ms": med(cell_loop, 5)}))
+        t0 = time.perf_counter(); c0 = time.process_time(); f()
+        ts.append((time.perf_counter() - t0) * 1000); cs.append((time.process_time() - c0) * 1000)
+    ts.sort(); cs.sort(); return ts[len(ts) // 2], cs[len(cs) // 2]
+fw, fc = med(fused)
+cw, cc = med(cell_loop, 5)
+print(json.dumps({"median_ms": fw, "cpu_ms": fc, "cell_loop_ms": cw, "cell_loop_cpu_ms": cc}))
 `;
+}
+
+/** Median CPU time (user + system, all threads) of `reps` calls after `warmup`, in ms. */
+function cpuMedian(fn: () => void, reps = 9, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    t.push((c.user + c.system) / 1000);
+  }
+  t.sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)];
 }
 
 function rssMb(): number {
@@ -166,7 +184,14 @@ function benchCase(cell: 'gru' | 'lstm', H: number): BenchCase {
       const before = timeMedian(step, 9, 2);
       const ref = runPythonRef(torchScript(cell, H), ['torch']);
       const after = timeMedian(step, 9, 1);
-      let res: BenchResult = { median_ms: round((before + after) / 2), median_ms_before_ref: round(before), median_ms_after_ref: round(after), threads: be.getThreads() };
+      const cpu = cpuMedian(step);
+      let res: BenchResult = {
+        median_ms: round((before + after) / 2),
+        median_ms_before_ref: round(before),
+        median_ms_after_ref: round(after),
+        cpu_ms: round(cpu),
+        threads: be.getThreads(),
+      };
       if (ref) {
         res = {
           ...res,
@@ -175,6 +200,10 @@ function benchCase(cell: 'gru' | 'lstm', H: number): BenchCase {
           ratio: round(res.median_ms / ref.median_ms, 3),
           ref_cell_loop_ms: round(ref.cell_loop_ms),
           ratio_cell_loop: round(res.median_ms / ref.cell_loop_ms, 3),
+          // CPU-time ratios are steadier than wall-clock ones on a loaded machine (1 thread only).
+          ref_cpu_ms: round(ref.cpu_ms),
+          cpu_ratio: round(cpu / ref.cpu_ms, 3),
+          cpu_ratio_cell_loop: round(cpu / ref.cell_loop_cpu_ms, 3),
         };
       }
       const long = process.argv.includes('--long') || process.env.MAS_BENCH_LONG === '1';

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { renderReport } from '../report/html.ts';
+import { getBackend } from '../tensor/backend/index.ts';
 import { reportFromRuns } from '../report/fromRuns.ts';
 import type { AlignJobArgs } from './align-job.ts';
 import type { SimilarityJobArgs, TrainJobArgs } from './jobs.ts';
@@ -21,6 +22,8 @@ export interface DemoSettings {
   train: Omit<TrainJobArgs, 'arch' | 'seed' | 'task'>;
   /** Also train an LSTM and a transformer (seed = seeds[0]) and compare them, when the budget allows. */
   extras: boolean;
+  /** Training limits of the optional LSTM and transformer. */
+  extrasTrain: Omit<TrainJobArgs, 'arch' | 'seed' | 'task'>;
   align: Omit<AlignJobArgs, 'method' | 'models' | 'k' | 'clEps' | 'layer'> & { layer: string };
   masKs: number[];
   dasK: number;
@@ -45,6 +48,7 @@ export function demoSettings(quick: boolean): DemoSettings {
         taskConfig: { min_count: 1, max_count: 6, hold_outs: [4] },
       },
       extras: false,
+      extrasTrain: {},
       align: { layer: 'layer.0', variable: 'count', steps: 6, batchSize: 16, lr: 1e-2, nTrain: 64, nValid: 48, validateEvery: 3, seed: 1 },
       masKs: [2, 4, 8],
       dasK: 4,
@@ -60,6 +64,7 @@ export function demoSettings(quick: boolean): DemoSettings {
     seeds: [12345, 23456],
     train: { epochs: 100, validateEvery: 5, solvedPatience: 1 },
     extras: true,
+    extrasTrain: { epochs: 50, validateEvery: 5, solvedPatience: 1 },
     align: { layer: 'layer.0', variable: 'count', steps: 200, batchSize: 32, lr: 5e-3, nTrain: 2000, nValid: 500, validateEvery: 50, seed: 1 },
     masKs: [2, 4, 8, 16, 32],
     dasK: 16,
@@ -83,7 +88,7 @@ export function demoStages(s: DemoSettings): Stage[] {
   const train = (arch: 'gru' | 'lstm' | 'transformer', seed: number): Stage => ({
     id: modelId(arch, seed),
     title: `train ${arch.toUpperCase()} seed ${seed}`,
-    job: { kind: 'train', args: { task: s.task, arch, seed, ...s.train } },
+    job: { kind: 'train', args: { task: s.task, arch, seed, ...(arch === 'gru' ? s.train : s.extrasTrain) } },
   });
   const align = (id: string, title: string, method: AlignJobArgs['method'], models: string[], k: number, extra: Partial<AlignJobArgs> = {}): Stage => ({
     id: `align/${id}`,
@@ -153,7 +158,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log, admit });
   const summary = demoSummary(settings, outcomes);
   writeJsonAtomic(path.join(o.out, 'summary.json'), { summary, wall_s: Math.round((performance.now() - t0) / 100) / 10 });
-  const doc = reportFromRuns([o.out], { title: settings.quick ? 'MAS demo (quick)' : 'MAS demo' });
+  const doc = reportFromRuns([o.out], { title: settings.quick ? 'MAS demo (quick)' : 'MAS demo', backend: getBackend().name });
   const html = await renderReport(doc);
   const report = path.join(o.out, 'report.html');
   writeFileAtomic(report, html);

@@ -71,7 +71,7 @@ test('compare: the reference stimuli give 7,200 rows, a model equals itself, and
   assert.ok(got.std > 0, 'the subsamples differ');
 });
 
-test('compare: three models give three pairs; widths may differ (GRU vs LSTM [h; c])', () => {
+test('compare: three models give three pairs, GRU and LSTM ([h; c]) alike', () => {
   const root = mkdtempSync(join(tmpdir(), 'mas-compare-'));
   const r = compareModels({ models: [tinyModel(join(root, 'a'), 1), tinyModel(join(root, 'b'), 2), tinyModel(join(root, 'c'), 3, 'lstm')], layer: 'layer.0', measures: ['cka'], subsample: 0, perCount: 2 });
   assert.deepEqual(r.pairs.map((p) => [p.a, p.b]), [[0, 1], [0, 2], [1, 2]]);

@@ -166,6 +166,24 @@ describe('rnn free-running and padding semantics', () => {
       assertClose(solo.states!.data, Array.from(st.subarray(0, 5 * S)), 0, 'states');
     }
   });
+  it('edge shapes: a fully padded row, and a single step', () => {
+    for (const cell of ['gru', 'lstm'] as const) {
+      const { params, ref } = randomParams(23, cell, V, E, H, D);
+      const tokens = [[1, 3, 7], [0, 0, 0]];
+      const pad = [[0, 0, 0], [1, 1, 1]];
+      const out = runRnn(params, { cell, tokens: flat2(tokens, Int32Array), batch: 2, steps: 3, pad: flat2(pad, Uint8Array), recordStates: true });
+      const exp = refRun(ref, { cell, tokens, pad });
+      assertClose(out.logits.data, flatDeep(exp.logits), 1e-12, 'logits');
+      assert.deepEqual(Array.from(out.predictions.subarray(3)), [-1, -1, -1]);
+      params.weightHh.requiresGrad = true;
+      params.biasHh.requiresGrad = true;
+      const one = runRnn(params, { cell, tokens: new Int32Array([1, 4]), batch: 2, steps: 1 });
+      assertClose(one.logits.data, flatDeep(refRun(ref, { cell, tokens: [[1], [4]] }).logits), 1e-12, 'T=1 logits');
+      one.logits.backward(Tensor.full([2, V], 1, 'float64'));
+      assert.ok(params.weightHh.grad!.data.every((v) => v === 0), 'h₋₁ = 0: no W_hh gradient at T = 1');
+      assert.ok(params.biasHh.grad!.data.some((v) => v !== 0), 'b_hh still gets a gradient');
+    }
+  });
 });
 
 describe('LSTM hook split', () => {

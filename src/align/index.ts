@@ -1,0 +1,22 @@
+/**
+ * Model Alignment Search (spec: mas.md).
+ *
+ *   runAlign({modelDirs, settings, out, resume?, quiet?}) → AlignResult     the `mas align` pipeline (run.ts)
+ *   trainAlignment(models, settings, hooks?) → AlignOutcome                  the §6 loop (train.ts)
+ *   createMap({kind, d, k, full, param?, family?, identityInit?, zscore?}, rng, name) → AlignmentMap (maps.ts)
+ *   lowRankSwap(Ht, Hs, Ut, Us), swapRows(Ht, Hs, rt, rs, block, {mask, fill}) (swap.ts)
+ *   affineIntervention(rt, rs, block, Hs, opts) → {A, c}; modelIntervention(point, mask, iv) (intervention.ts)
+ *   MasData (pairs, source rows, CL rows), recordStates, zscoreStats (data.ts)
+ *   behaviouralLoss, clLoss, lossMask (losses.ts); evaluateTuple, bootstrapCi, taskAccuracy (iia.ts)
+ *   methodPreset(method, n) → {T, C, mask, clWeight, defaultK} (methods.ts)
+ */
+export * from './maps.ts';
+export * from './swap.ts';
+export * from './intervention.ts';
+export * from './data.ts';
+export * from './losses.ts';
+export * from './tuple.ts';
+export * from './iia.ts';
+export * from './methods.ts';
+export * from './train.ts';
+export * from './run.ts';

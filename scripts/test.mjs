@@ -24,7 +24,7 @@ if (selected.length === 0) {
   console.error('test: no test files matched');
   process.exit(1);
 }
-const reporter = process.env.CI ? 'spec' : 'dot';
+const reporter = 'spec';
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', ...selected],

@@ -25,6 +25,8 @@ export interface DemoSettings {
   /** Training limits of the optional LSTM and transformer. */
   extrasTrain: Omit<TrainJobArgs, 'arch' | 'seed' | 'task'>;
   align: Omit<AlignJobArgs, 'method' | 'models' | 'k' | 'clEps' | 'layer'> & { layer: string };
+  /** Steps of DAS and stitching, which train one direction (a quarter of a MAS step's cost). */
+  singleDirectionSteps: number;
   masKs: number[];
   dasK: number;
   stitchRank: number;
@@ -50,6 +52,7 @@ export function demoSettings(quick: boolean): DemoSettings {
       extras: false,
       extrasTrain: {},
       align: { layer: 'layer.0', variable: 'count', steps: 6, batchSize: 16, lr: 1e-2, nTrain: 64, nValid: 48, validateEvery: 3, seed: 1 },
+      singleDirectionSteps: 6,
       masKs: [2, 4, 8],
       dasK: 4,
       stitchRank: 2,
@@ -62,10 +65,11 @@ export function demoSettings(quick: boolean): DemoSettings {
     quick,
     task: 'multi-object',
     seeds: [12345, 23456],
-    train: { epochs: 100, validateEvery: 5, solvedPatience: 1 },
+    train: { epochs: 60, validateEvery: 5, solvedPatience: 1 },
     extras: true,
     extrasTrain: { epochs: 50, validateEvery: 5, solvedPatience: 1 },
-    align: { layer: 'layer.0', variable: 'count', steps: 200, batchSize: 32, lr: 5e-3, nTrain: 2000, nValid: 500, validateEvery: 50, seed: 1 },
+    align: { layer: 'layer.0', variable: 'count', steps: 300, batchSize: 32, lr: 3e-3, nTrain: 2000, nValid: 400, validateEvery: 100, seed: 1 },
+    singleDirectionSteps: 600,
     masKs: [2, 4, 8, 16, 32],
     dasK: 16,
     stitchRank: 2,
@@ -104,9 +108,9 @@ export function demoStages(s: DemoSettings): Stage[] {
   });
   const stages: Stage[] = [train('gru', a), train('gru', b)];
   for (const layer of s.similarity.layers) stages.push(sim(gA, gB, layer));
-  stages.push(align(`das-k${s.dasK}`, `DAS in GRU ${a}, k = ${s.dasK}`, 'das', [gA], s.dasK));
+  stages.push(align(`das-k${s.dasK}`, `DAS in GRU ${a}, k = ${s.dasK}`, 'das', [gA], s.dasK, { steps: s.singleDirectionSteps }));
   for (const k of [...s.masKs].sort((x, y) => y - x)) stages.push(align(`mas-k${k}`, `MAS GRU ${a} ↔ GRU ${b}, k = ${k}`, 'mas', [gA, gB], k));
-  stages.push(align(`stitch-r${s.stitchRank}`, `stitching GRU ${a} → GRU ${b}, rank ${s.stitchRank}`, 'stitch', [gA, gB], s.stitchRank));
+  stages.push(align(`stitch-r${s.stitchRank}`, `stitching GRU ${a} → GRU ${b}, rank ${s.stitchRank}`, 'stitch', [gA, gB], s.stitchRank, { steps: s.singleDirectionSteps }));
   stages.push(align(`clmas-eps${s.clmas.eps}`, `CLMAS k = ${s.clmas.k}, ε = ${s.clmas.eps}`, 'clmas', [gA, gB], s.clmas.k, { clEps: s.clmas.eps }));
   stages.push(align('clmas-eps0', `CLMAS k = ${s.clmas.k}, ε = 0`, 'clmas', [gA, gB], s.clmas.k, { clEps: 0 }));
   if (s.extras) {

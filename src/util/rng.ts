@@ -67,18 +67,22 @@ export class Rng {
 
   /** Next uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3 >>> 0, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
-    return result;
+    // State words are kept as signed int32 (`| 0`) so V8 stores them as small integers rather
+    // than heap doubles; the arithmetic is the same xoshiro128** on the same bits.
+    const s0 = this.s0 | 0;
+    const s1 = this.s1 | 0;
+    const s2 = this.s2 | 0;
+    const s3 = this.s3 | 0;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    const n2 = s2 ^ s0;
+    const n3 = s3 ^ s1;
+    this.s1 = s1 ^ n2;
+    this.s0 = s0 ^ n3;
+    this.s2 = n2 ^ t;
+    this.s3 = (n3 << 11) | (n3 >>> 21);
+    return result >>> 0;
   }
 
   /** Uniform double in [0, 1) with 53 random bits. */
@@ -156,12 +160,12 @@ export class Rng {
 
   /** Snapshot of the state, for checkpoints. */
   getState(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
   }
 
   /** Restore a snapshot taken with getState. */
   setState(st: RngState): void {
-    [this.s0, this.s1, this.s2, this.s3] = st.s.map((v) => v >>> 0) as [number, number, number, number];
+    [this.s0, this.s1, this.s2, this.s3] = st.s.map((v) => v | 0) as [number, number, number, number];
     this.spare = st.spare;
   }
 
@@ -171,8 +175,4 @@ export class Rng {
     r.setState(st);
     return r;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

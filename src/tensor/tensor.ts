@@ -207,7 +207,7 @@ export class Tensor {
     backward(this, gradOut);
   }
 
-  override toString(): string {
+  toString(): string {
     return `Tensor(${this.dtype}, ${fmtShape(this.shape)})`;
   }
 }

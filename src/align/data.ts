@@ -2,7 +2,8 @@
  * MAS data (mas.md §4.4, §6.4; tasks.md §5.3, §7): per model its MAS train/valid sequences; per
  * (split, direction, variable) tuple its counterfactual pairs; source hooked vectors recorded once,
  * before training, with the source model frozen in eval mode and running free in its response phase;
- * CL vectors recorded once from fully teacher-forced natural runs of the target model.
+ * CL vectors recorded once from fully teacher-forced natural runs of the target model; for indywise
+ * RNN targets at layer.0, each pair's unintervened prefix (prefix.ts), so steps run only the suffix.
  */
 import { InputError } from '../errors.ts';
 import type { HookPoint } from '../models/config.ts';
@@ -21,6 +22,7 @@ import {
   type Trial,
 } from '../tasks/index.ts';
 import { Tensor, noGrad, type DType } from '../tensor/tensor.ts';
+import { computePrefix, gatherPrefix, suffixApplies, type PrefixBatch, type PrefixStore } from './prefix.ts';
 
 /** One aligned model with its data. */
 export interface AlignedModel {
@@ -119,6 +121,8 @@ export interface TupleSplit {
   /** Indywise CL vectors [n, d_t] (zeros at failures) and their validity; null in stepwise mode. */
   clRows: Float32Array | Float64Array | null;
   clOk: Uint8Array | null;
+  /** Indywise RNN targets at layer.0: the unintervened prefix of every pair (prefix.ts), else null. */
+  prefix: PrefixStore | null;
 }
 
 /** Options of buildTupleData. */
@@ -138,6 +142,8 @@ export interface TupleBatch {
   /** [B, d_t] CL vectors (indywise), with clOk[b] = 0 at failures. */
   cl: Tensor | null;
   clOk: Uint8Array | null;
+  /** The pairs' unintervened prefixes (suffix runs), or null. */
+  prefix: PrefixBatch | null;
 }
 
 /** Every tuple's pairs and precomputed vectors for both splits. */
@@ -199,7 +205,8 @@ export class MasData {
           );
           for (let i = 0; i < pairs.length; i++) if (!clOk[i]) clRows.fill(0, i * cs.d, (i + 1) * cs.d);
         }
-        this.splits.set(`${split}/${key.src}/${key.trg}/${key.v}`, { key, split, pairs, sourceRows, clRows, clOk });
+        const prefix = suffixApplies(T.model, T.point, o.mode) ? computePrefix(T.model, T.vocab, pairs) : null;
+        this.splits.set(`${split}/${key.src}/${key.trg}/${key.v}`, { key, split, pairs, sourceRows, clRows, clOk, prefix });
       }
       // Indywise runs only need the gathered rows: drop the full stores of this split.
       clStores.clear();
@@ -272,7 +279,7 @@ export class MasData {
       }
       Hs = new Tensor(gatherStateRows(store, seq, pos), [seq.length, ds]);
     }
-    return { batch, Hs, cl, clOk };
+    return { batch, Hs, cl, clOk, prefix: td.prefix ? gatherPrefix(td.prefix, indices) : null };
   }
 }
 

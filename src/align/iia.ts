@@ -35,6 +35,8 @@ export interface EvalTupleOptions {
   batchSize?: number;
   /** Evaluate only the first n pairs (default all). */
   n?: number;
+  /** Run whole sequences even where the suffix path applies (tuple.ts). */
+  fullSequence?: boolean;
 }
 
 /** Evaluate one tuple on a whole split (no gradient; responses free-running). */
@@ -52,7 +54,7 @@ export function evaluateTuple(data: MasData, key: TupleKey, split: Split, ctx: S
   noGrad(() => {
     for (let s = 0; s < n; s += bs) {
       const idx = Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i);
-      const out = runTuple(data, key, split, idx, ctx, { freeRun: true, lossPositions: lp, clKind: o.clKind ?? 'both', withCl: data.mode === 'indywise' });
+      const out = runTuple(data, key, split, idx, ctx, { freeRun: true, lossPositions: lp, clKind: o.clKind ?? 'both', withCl: data.mode === 'indywise', fullSequence: o.fullSequence ?? false });
       let m = 0;
       for (const v of lossMask(out.batch, lp)) m += v;
       ceSum += out.ce.item() * m;

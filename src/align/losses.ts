@@ -36,6 +36,56 @@ export function behaviouralLoss(logits: Tensor, batch: CounterfactualBatch, posi
   return crossEntropy(logits, batch.labels, { mask: lossMask(batch, positions), reduction: 'mean' });
 }
 
+/** Row loss −log softmax(z)[y] of one logits row (the same arithmetic as ops crossEntropy). */
+export function rowCrossEntropy(z: ArrayLike<number>, o: number, V: number, y: number): number {
+  let mx = -Infinity;
+  for (let j = 0; j < V; j++) if (z[o + j] > mx) mx = z[o + j];
+  let s = 0;
+  for (let j = 0; j < V; j++) s += Math.exp(z[o + j] - mx);
+  return mx + Math.log(s) - z[o + y];
+}
+
+/**
+ * Pooled mean CE over the positions with mask 1 of logits [N, V] plus a constant part scored elsewhere
+ * (the indywise prefix, src/align/prefix.ts): (baseSum + Σ_i CE_i) / (baseCount + Σ_i mask_i). The
+ * gradient reaches the logits only; with no position at all the loss is 0.
+ */
+export function crossEntropyWithBase(logits: Tensor, labels: Int32Array, mask: Uint8Array, baseSum: number, baseCount: number): Tensor {
+  if (logits.ndim !== 2 || labels.length !== logits.shape[0] || mask.length !== logits.shape[0]) {
+    throw new ShapeError(`crossEntropyWithBase: logits ${fmtShape(logits.shape)}, labels [${labels.length}] and mask [${mask.length}] must agree on the rows`);
+  }
+  const [N, V] = logits.shape;
+  const z = logits.data;
+  let total = baseSum;
+  let count = baseCount;
+  for (let i = 0; i < N; i++) {
+    if (!mask[i]) continue;
+    const y = labels[i];
+    if (!(y >= 0 && y < V)) throw new InputError(`crossEntropyWithBase: label ${y} at row ${i} is out of range [0, ${V})`);
+    total += rowCrossEntropy(z, i * V, V, y);
+    count++;
+  }
+  const out = alloc(logits.dtype, 1);
+  out[0] = count > 0 ? total / count : 0;
+  return fromOp('crossEntropyWithBase', out, [], [logits], (g) => {
+    const res = alloc(logits.dtype, N * V);
+    const w = count > 0 ? g.data[0] / count : 0;
+    if (w === 0) return [new Tensor(res, logits.shape)];
+    for (let i = 0; i < N; i++) {
+      if (!mask[i]) continue;
+      const o = i * V;
+      let mx = -Infinity;
+      for (let j = 0; j < V; j++) if (z[o + j] > mx) mx = z[o + j];
+      let s = 0;
+      for (let j = 0; j < V; j++) s += Math.exp(z[o + j] - mx);
+      const l = mx + Math.log(s);
+      for (let j = 0; j < V; j++) res[o + j] = w * Math.exp(z[o + j] - l);
+      res[o + labels[i]] -= w;
+    }
+    return [new Tensor(res, logits.shape)];
+  });
+}
+
 /**
  * Mean CL loss over rows with ok[i] = 1 of h' [n, d] against constants c [n, d]; gradient flows into h'
  * only. With no valid row the loss is 0 (gradient 0).

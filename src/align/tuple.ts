@@ -2,14 +2,21 @@
  * One forward pass of a (direction, variable) tuple: the target model on a batch of counterfactual
  * sequences with the intervention built from the realized maps and the precomputed source rows
  * (mas.md §4.3, §6.1), plus its behavioural loss, CL loss and trial scores.
+ *
+ * Indywise RNN targets at layer.0 take the suffix path (prefix.ts): h' is formed from the stored
+ * state at p_t by the swap kernel (low-rank form of §4.2 for orthonormal maps) and only p_t … end
+ * is run; the outputs equal the full-sequence run's (`fullSequence` forces that path).
  */
-import { scoreTrials, type CounterfactualBatch, type TrialScores } from '../tasks/index.ts';
+import { InputError } from '../errors.ts';
+import { RnnModel } from '../models/rnn.ts';
+import { PAD, scoreTrials, type CounterfactualBatch, type TrialScores } from '../tasks/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { MasData, Split, TupleKey } from './data.ts';
+import type { MasData, Split, TupleBatch, TupleKey } from './data.ts';
 import { affineIntervention, applyAffine, modelIntervention } from './intervention.ts';
-import { behaviouralLoss, clLoss, type ClLossKind, type LossPositions } from './losses.ts';
+import { behaviouralLoss, clLoss, crossEntropyWithBase, lossMask, type ClLossKind, type LossPositions } from './losses.ts';
 import type { RealizedMap } from './maps.ts';
-import type { Block, MaskKind } from './swap.ts';
+import { assemblePredictions, suffixBatch, type PrefixBatch } from './prefix.ts';
+import { swapRows, type Block, type MaskKind } from './swap.ts';
 
 /** The maps of one step and how they are applied. */
 export interface SwapContext {
@@ -32,6 +39,8 @@ export interface RunTupleOptions {
   clKind: ClLossKind;
   /** Compute the CL loss (indywise only). */
   withCl: boolean;
+  /** Run the whole counterfactual sequence even where the suffix path applies (reference, tests). */
+  fullSequence?: boolean;
 }
 
 /** Outputs of runTuple. */
@@ -47,6 +56,7 @@ export interface TupleOutput {
 /** Run the target model of `key` on pairs `indices` of a split with the intervention of `ctx`. */
 export function runTuple(data: MasData, key: TupleKey, split: Split, indices: ArrayLike<number>, ctx: SwapContext, o: RunTupleOptions): TupleOutput {
   const tb = data.batch(key, split, indices);
+  if (tb.prefix && o.freeRun && !o.fullSequence) return runSuffix(data, key, tb, tb.prefix, ctx, o);
   const target = data.models[key.trg];
   const { batch } = tb;
   const iv = ctx.identity
@@ -63,4 +73,25 @@ export function runTuple(data: MasData, key: TupleKey, split: Split, indices: Ar
   const cl = o.withCl && tb.cl && res.preIntervention ? clLoss(applyAffine(res.preIntervention, iv), tb.cl, tb.clOk, o.clKind) : null;
   // Stepwise batches carry task mask 0 on the prefix, so scoring counts only predictions at positions ≥ p.
   return { batch, ce, cl, scores: scoreTrials(res.predictions, batch) };
+}
+
+/** The suffix path: h' from the stored state at p_t, then the RNN from p_t on (prefix.ts). */
+function runSuffix(data: MasData, key: TupleKey, tb: TupleBatch, prefix: PrefixBatch, ctx: SwapContext, o: RunTupleOptions): TupleOutput {
+  const target = data.models[key.trg];
+  const model = target.model;
+  if (!(model instanceof RnnModel)) throw new InputError(`runTuple: the suffix path needs an RNN target, model ${key.trg} is a ${model.config.arch}`);
+  const { batch } = tb;
+  const block = ctx.blocks[key.v];
+  // No intervention (k = 0 baseline, or an empty FixedMask block): h' = h_t, and no CL loss (as the full path).
+  const identity = ctx.identity === true || (ctx.mask !== 'zero' && block.end === block.start);
+  const hp = identity
+    ? prefix.state
+    : swapRows(prefix.state, tb.Hs, ctx.realized[key.trg], ctx.realized[key.src], block, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  const positions = o.lossPositions;
+  const sfx = suffixBatch(batch, prefix, lossMask(batch, positions), positions, target.vocab.id(PAD));
+  const res = model.forwardFrom(sfx.input, { mode: 'eval', freeRun: true }, { state: hp, at: 'at' });
+  const ce = crossEntropyWithBase(res.logits, sfx.labels, sfx.lossMask, sfx.baseSum, sfx.baseCount);
+  const cl = o.withCl && tb.cl && !identity ? clLoss(hp, tb.cl, tb.clOk, o.clKind) : null;
+  const predictions = assemblePredictions(batch, prefix, res.predictions, sfx.input.steps);
+  return { batch, ce, cl, scores: scoreTrials(predictions, batch) };
 }

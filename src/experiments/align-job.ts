@@ -27,6 +27,8 @@ export interface AlignJobArgs {
   validateEvery?: number;
   /** CL weight ε (CLMAS). */
   clEps?: number;
+  /** Label positions of the behavioural loss (mas.md §6.1; library default 'nonpad'). */
+  lossPositions?: 'nonpad' | 'post' | 'task';
   seed: number;
 }
 
@@ -47,6 +49,7 @@ export function runAlignJob(a: AlignJobArgs, ctx: JobContext): Json {
       ...(a.nValid !== undefined ? { validPairs: a.nValid } : {}),
       ...(a.validateEvery !== undefined ? { validEvery: a.validateEvery } : {}),
       ...(a.clEps !== undefined ? { clWeight: a.clEps } : {}),
+      ...(a.lossPositions !== undefined ? { lossPositions: a.lossPositions } : {}),
       seed: a.seed,
     },
     out: ctx.dir,

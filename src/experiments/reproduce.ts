@@ -151,6 +151,7 @@ export function stageCommand(job: JobSpec, dir: string): string {
       if (a.nValid !== undefined) parts.push(`--valid-pairs ${a.nValid}`);
       if (a.validateEvery !== undefined) parts.push(`--valid-every ${a.validateEvery}`);
       if (a.clEps !== undefined) parts.push(`--cl-weight ${a.clEps}`);
+      if (a.lossPositions !== undefined) parts.push(`--loss-positions ${a.lossPositions}`);
       parts.push(`--seed ${a.seed} --out ${dir}`);
       return parts.join(' ');
     }

@@ -118,7 +118,11 @@ export interface RunStagesOptions {
   quiet?: boolean;
   /** Line printer for stage events (default: stderr). */
   log?: (line: string) => void;
-  /** Called when a stage is about to start; return false to leave it out (e.g. the time budget is spent). */
+  /**
+   * Called when a stage is about to start; return false to leave it out (e.g. the time budget is spent).
+   * `elapsedSec` counts this run's wall time plus the recorded time of the stages skipped as done
+   * (divided by `jobs`), so a rerun of a finished experiment makes the same choices.
+   */
   admit?: (stage: Stage, elapsedSec: number) => boolean;
   /** Run a job (default: runJob in this thread, or a worker thread when jobs > 1); tests pass their own. */
   runner?: (job: JobSpec, ctx: JobContext) => Promise<Json>;
@@ -161,6 +165,7 @@ export async function runStages(stages: Stage[], opts: RunStagesOptions): Promis
   const running = new Set<string>();
   const pending = [...stages];
   let failure: unknown = null;
+  let skippedWall = 0;
 
   const runOne = async (s: Stage): Promise<void> => {
     const idx = ++started;
@@ -177,11 +182,12 @@ export async function runStages(stages: Stage[], opts: RunStagesOptions): Promis
       }
       hashes.set(s.id, hash);
       outcomes.set(s.id, { stage: s, status: 'skipped', result: rec.result, wallSec: rec.wall_s });
+      skippedWall += rec.wall_s;
       say(`[${idx}/${total}] ${s.title}: done earlier, skipped (${s.id}/stage.json)`);
       return;
     }
     const missing = (s.deps ?? []).filter((d) => outcomes.get(d)?.status === 'left-out');
-    if (missing.length > 0 || (opts.admit && !opts.admit(s, elapsed()))) {
+    if (missing.length > 0 || (opts.admit && !opts.admit(s, elapsed() + skippedWall / jobs))) {
       outcomes.set(s.id, { stage: s, status: 'left-out', result: null, wallSec: 0 });
       say(`[${idx}/${total}] ${s.title}: left out (${missing.length > 0 ? `needs ${missing.join(', ')}` : 'time budget'})`);
       return;

@@ -58,6 +58,20 @@ export class RnnModel implements SequenceModel {
 
   /** Run a batch through the fused kernel. */
   forward(input: ModelInput, opts: ForwardOptions): ForwardResult {
+    return this.run(input, opts, null);
+  }
+
+  /**
+   * Run a batch from given layer.0 states [B, S] (GRU h; LSTM [h; c]), differentiable: `at` = the
+   * state AT position 0 (the token there is not consumed; the state is decoded there and drives
+   * t ≥ 1), `before` = the state the cell updates at position 0. Used to resume indywise MAS runs
+   * from an intervened state without recomputing the unintervened prefix.
+   */
+  forwardFrom(input: ModelInput, opts: ForwardOptions, init: { state: Tensor; at: 'before' | 'at' }): ForwardResult {
+    return this.run(input, opts, init);
+  }
+
+  private run(input: ModelInput, opts: ForwardOptions, init: { state: Tensor; at: 'before' | 'at' } | null): ForwardResult {
     const cfg = this.config;
     checkInput(`${cfg.arch}.forward`, input, cfg.vocab.length);
     const { batch: B, steps: T, tokens } = input;
@@ -87,6 +101,7 @@ export class RnnModel implements SequenceModel {
       ...(kernelIv ? { intervention: kernelIv } : {}),
       recordStates: record.has('layer.0'),
       recordInputs: record.has('embedding'),
+      ...(init ? { initialState: init.state, initialStateAt: init.at } : {}),
     });
     const fed = tokens.slice();
     if (free) {

@@ -29,6 +29,8 @@ export interface RefOptions {
   /** keep[b][t][k] ∈ {0,1} and p */
   dropout?: { p: number; keep: Uint8Array };
   intervention?: { point: 'embedding' | 'state'; mask: number[][]; A: number[][] | null; c: number[][] | null };
+  /** Per-row initial state [B][S] (LSTM [h; c]): before t = 0, or AT t = 0 (no cell update there). */
+  init?: { state: number[][]; at: 'before' | 'at' };
 }
 
 /** Reference outputs. */
@@ -57,8 +59,8 @@ export function refRun(p: RefParams, o: RefOptions): RefResult {
   const inputs: number[][][] = [];
   let j = 0; // intervention row counter, (b, t) row-major
   for (let b = 0; b < B; b++) {
-    let h = new Array<number>(H).fill(0);
-    let c = new Array<number>(H).fill(0);
+    let h = o.init ? o.init.state[b].slice(0, H) : new Array<number>(H).fill(0);
+    let c = o.init && lstm ? o.init.state[b].slice(H) : new Array<number>(H).fill(0);
     logits.push([]);
     preds.push([]);
     states.push([]);
@@ -85,7 +87,9 @@ export function refRun(p: RefParams, o: RefOptions): RefResult {
       }
       const a = matvecT(x, p.wih, p.bih);
       const g = matvecT(h, p.whh, p.bhh);
-      if (!lstm) {
+      if (t === 0 && o.init?.at === 'at') {
+        // The state at t = 0 is given: no cell update.
+      } else if (!lstm) {
         const hn = new Array<number>(H);
         for (let k = 0; k < H; k++) {
           const r = sig(a[k] + g[k]);

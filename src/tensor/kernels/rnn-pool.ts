@@ -1,41 +1,54 @@
 /**
  * A small pool of scratch typed arrays for the fused RNN kernels, so that a training loop reuses
- * the same large buffers step after step instead of allocating (and zero-filling) them each time.
+ * the same large buffers step after step instead of allocating (and zero-filling, and later
+ * collecting) them each time. Buffers are views of exactly the requested length on ArrayBuffers
+ * whose sizes come in classes 2^(i/4) bytes apart (≤ 19 % slack), so batches whose sizes vary from
+ * step to step (MAS batches of different lengths) still hit the pool.
  * Buffers handed out are NOT zeroed; callers initialise what they read.
  */
 import type { DType, Storage } from '../tensor.ts';
 
-const pools = new Map<string, Storage[]>();
-const bytePools = new Map<number, Uint8Array[]>();
-/** Upper bound on buffers kept per (dtype, length), so an abandoned graph cannot make the pool grow. */
+const pools = new Map<number, ArrayBuffer[]>();
+/** Upper bound on buffers kept per size class, so an abandoned graph cannot make the pool grow. */
 const MAX_PER_KEY = 8;
+
+/** Class i holds ⌈2^(i/4) / 64⌉·64 bytes (non-decreasing in i). */
+function classBytes(i: number): number {
+  return Math.ceil(2 ** (i / 4) / 64) * 64;
+}
+
+/** The size class of `bytes`: the smallest class size ≥ bytes (so a class size is its own class). */
+function sizeClass(bytes: number): number {
+  if (bytes <= 64) return 64;
+  let i = Math.max(0, Math.floor(4 * Math.log2(bytes)) - 2);
+  while (classBytes(i) < bytes) i++;
+  return classBytes(i);
+}
+
+function take(bytes: number): ArrayBuffer {
+  const c = sizeClass(bytes);
+  return pools.get(c)?.pop() ?? new ArrayBuffer(c);
+}
 
 /** A float buffer of exactly `n` elements (contents undefined). */
 export function acquire(dtype: DType, n: number): Storage {
-  const list = pools.get(`${dtype}:${n}`);
-  const buf = list?.pop();
-  if (buf) return buf;
-  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  return dtype === 'float32' ? new Float32Array(take(4 * n), 0, n) : new Float64Array(take(8 * n), 0, n);
 }
 
 /** A byte buffer of exactly `n` elements (contents undefined). */
 export function acquireBytes(n: number): Uint8Array {
-  return bytePools.get(n)?.pop() ?? new Uint8Array(n);
+  return new Uint8Array(take(n), 0, n);
 }
 
-/** Return buffers to the pool; they must not be used afterwards. */
+/** Return buffers to the pool; they (and every view of them) must not be used afterwards. */
 export function release(...bufs: (Storage | Uint8Array | null | undefined)[]): void {
   for (const b of bufs) {
     if (!b) continue;
-    if (b instanceof Uint8Array) {
-      let list = bytePools.get(b.length);
-      if (!list) bytePools.set(b.length, (list = []));
-      if (list.length < MAX_PER_KEY && !list.includes(b)) list.push(b);
-      continue;
-    }
-    const key = `${b instanceof Float32Array ? 'float32' : 'float64'}:${b.length}`;
-    let list = pools.get(key);
-    if (!list) pools.set(key, (list = []));
-    if (list.length < MAX_PER_KEY && !list.includes(b)) list.push(b);
+    const ab = b.buffer;
+    // Only whole buffers of a size class (the ones acquire hands out) are taken back.
+    if (!(ab instanceof ArrayBuffer) || b.byteOffset !== 0 || sizeClass(ab.byteLength) !== ab.byteLength) continue;
+    let list = pools.get(ab.byteLength);
+    if (!list) pools.set(ab.byteLength, (list = []));
+    if (list.length < MAX_PER_KEY && !list.includes(ab)) list.push(ab);
   }
 }

@@ -81,6 +81,18 @@ export interface RnnRunOptions {
   recordStates?: boolean;
   /** Return the embedding-point vectors after any intervention, [B, T, E]. */
   recordInputs?: boolean;
+  /**
+   * [B, S] per-row layer.0 state to start from (S = H GRU, 2H LSTM [h; c]); differentiable (its
+   * gradient is returned when it requires grad). Omitted = zeros before t = 0.
+   */
+  initialState?: Tensor;
+  /**
+   * Where `initialState` sits. 'before' (default): it is the state h₋₁ that the cell updates at t = 0
+   * (PyTorch's h0). 'at': it is the state AT t = 0 — the cell does not run at t = 0 (the token there is
+   * not consumed), the state is decoded at t = 0, may be replaced by a state intervention there, and
+   * drives t ≥ 1. This resumes a run from a known state, e.g. an intervened state (MAS suffixes).
+   */
+  initialStateAt?: 'before' | 'at';
 }
 
 /** Outputs of `runRnn`. */
@@ -229,10 +241,24 @@ function checkInputs(params: RnnParams, opts: RnnRunOptions): Dims {
       throw new ShapeError(`${op}: intervention c must be ${embedding.dtype} [count(mask)=${count}, ${d}], got ${iv.c.dtype} ${fmtShape(iv.c.shape)}`);
     }
   }
+  const init = opts.initialState;
+  if (opts.initialStateAt !== undefined && opts.initialStateAt !== 'before' && opts.initialStateAt !== 'at') {
+    throw new InputError(`${op}: initialStateAt must be 'before' or 'at', got '${String(opts.initialStateAt)}'`);
+  }
+  if (opts.initialStateAt !== undefined && !init) throw new InputError(`${op}: initialStateAt is set but initialState is missing`);
+  if (init && (!shapeIs(init, [B, S]) || init.dtype !== embedding.dtype)) {
+    throw new ShapeError(`${op}: initialState must be ${embedding.dtype} [batch, S] = [${B}, ${S}], got ${init.dtype} ${fmtShape(init.shape)}`);
+  }
+  if (init && opts.initialStateAt === 'at' && iv?.point === 'embedding') {
+    for (let b = 0; b < B; b++) {
+      if (iv.mask[b * T]) throw new InputError(`${op}: embedding intervention at (b=${b}, t=0), where initialStateAt 'at' consumes no input`);
+    }
+  }
   if (checkFinite) {
     for (const [name, t] of Object.entries(params) as [string, Tensor][]) maybeCheckFinite(`${op}: parameter ${name}`, t.data);
     if (iv?.A) maybeCheckFinite(`${op}: intervention A`, iv.A.data);
     if (iv?.c) maybeCheckFinite(`${op}: intervention c`, iv.c.data);
+    if (init) maybeCheckFinite(`${op}: initialState`, init.data);
   }
   return { lstm, G, V, E, H, D, Vout, B, T, S };
 }
@@ -273,7 +299,18 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   ];
   if (ivA) inputsList.push(ivA);
   if (ivC) inputsList.push(ivC);
+  const init = opts.initialState ?? null;
+  // 'at': rows at t = 0 take the given state without running the cell (like padding, but decoded).
+  const startAt = init !== null && opts.initialStateAt === 'at';
+  // Whether the cell reads a state at t = 0 that is not zero.
+  const initBefore = init !== null && !startAt;
+  if (init) inputsList.push(init);
   const needGraph = isGradEnabled() && inputsList.some((t) => t.requiresGrad);
+  // Without weight gradients (frozen MAS models, no-grad runs) and without recorded states, rows whose
+  // sequence has ended ("dead": after their last non-pad position) are skipped entirely: nothing
+  // reads their carried state or their (zero) gradients.
+  const weightGrads = isGradEnabled() && inputsList.slice(0, 9).some((t) => t.requiresGrad);
+  const skipDead = !weightGrads && !opts.recordStates;
 
   const emb = params.embedding.data;
   const Wih = params.weightIh.data;
@@ -296,6 +333,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   for (let i = 0; i < B; i++) inv[perm[i]] = i;
   const active = new Int32Array(T); // 1 + the last internal row that is not padding at t
   const padTM = new Uint8Array(N0);
+  const lastT = new Int32Array(B).fill(-1); // last non-pad position of each internal row
   const maskJ = new Int32Array(N0).fill(-1); // intervention row index j, in (b, t) order
   const rowOfJ: number[] = [];
   let nonPad = 0;
@@ -307,6 +345,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       else {
         nonPad++;
         active[t] = Math.max(active[t], inv[b] + 1);
+        lastT[inv[b]] = t;
       }
       if (iv?.mask[o]) {
         maskJ[r] = rowOfJ.length;
@@ -327,7 +366,17 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const gates = acquire(dtype, N0 * GH);
   const aux = acquire(dtype, N0 * H); // GRU: W_hn h + b_hn; LSTM: tanh(c') before the hook
   const gh = acquire(dtype, B * GH);
-  const zeroState = alloc(dtype, B * H);
+  // The state before t = 0 (or at t = 0 with 'at'), in internal row order; zeros by default.
+  const h0 = alloc(dtype, B * H);
+  const c0 = lstm ? alloc(dtype, B * H) : null;
+  if (init) {
+    const d0 = init.data;
+    for (let b = 0; b < B; b++) {
+      const so = perm[b] * S;
+      h0.set(d0.subarray(so, so + H), b * H);
+      if (lstm) c0!.set(d0.subarray(so + H, so + S), b * H);
+    }
+  }
   const fed = new Int32Array(N0);
   const predictions = new Int32Array(N0).fill(-1);
   // Embedding intervention: the vectors before / after, by j; per-step projected rows.
@@ -375,8 +424,9 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   // ---- forward in time ----
   for (let t = 0; t < T; t++) {
     const rb = t * B;
-    const hPrev = t === 0 ? zeroState : hs.subarray((t - 1) * B * H, t * B * H);
-    const cPrev = !lstm ? null : t === 0 ? zeroState : cs!.subarray((t - 1) * B * H, t * B * H);
+    const hPrev = t === 0 ? h0 : hs.subarray((t - 1) * B * H, t * B * H);
+    const cPrev = !lstm ? null : t === 0 ? c0! : cs!.subarray((t - 1) * B * H, t * B * H);
+    const carryAll = startAt && t === 0;
     const hCur = hs.subarray(rb * H, (rb + B) * H);
     const cCur = lstm ? cs!.subarray(rb * H, (rb + B) * H) : null;
     // Tokens fed.
@@ -392,7 +442,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     // Recurrent projection h W_hhᵀ + b_hh for the whole batch.
     const m = active[t];
     for (let b = 0; b < m; b++) gh.set(bhh, b * GH);
-    if (t > 0 && m > 0) be.gemm(false, true, m, GH, H, 1, hPrev, Whh, 1, gh);
+    if ((t > 0 || initBefore) && m > 0) be.gemm(false, true, m, GH, H, 1, hPrev, Whh, 1, gh);
     // Embedding intervention: x̃ = x A + c_j, projected through W_ih for the masked rows.
     const js = maskSteps[t];
     if (ivEmb) mIdx.fill(-1);
@@ -412,9 +462,10 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     }
     // Fused gate math, one row at a time.
     for (let b = 0; b < B; b++) {
+      if (skipDead && t > lastT[b]) continue;
       const r = rb + b;
       const ho = b * H;
-      if (padTM[r]) {
+      if (padTM[r] || carryAll) {
         for (let k = 0; k < H; k++) hCur[ho + k] = hPrev[ho + k];
         if (lstm) for (let k = 0; k < H; k++) cCur![ho + k] = cPrev![ho + k];
         continue;
@@ -506,6 +557,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     const [gEmb, gWih, gWhh, gBih, gBhh, gW1, gB1, gW2, gB2] = need;
     const gA = ivA ? need[9] : false;
     const gC = ivC ? need[ivA ? 10 : 9] : false;
+    const gInit = init ? need[need.length - 1] : false;
     const out = {
       emb: gEmb ? alloc(dtype, V * E) : null,
       wih: gWih ? alloc(dtype, GH * E) : null,
@@ -518,6 +570,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       b2: gB2 ? alloc(dtype, Vout) : null,
       A: gA ? alloc(dtype, ivD * ivD) : null,
       c: gC ? alloc(dtype, count * ivD) : null,
+      init: gInit ? alloc(dtype, B * S) : null,
     };
 
     // -- decoder, batched over all slots --
@@ -536,13 +589,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     if (out.w2 && N > 0) be.gemm(true, false, Vout, D, N, 1, dZ, decU, 0, out.w2);
     const dU = acquire(dtype, N0 * D);
     if (N > 0) be.gemm(false, false, N, D, Vout, 1, dZ, W2, 0, dU);
-    for (let s = 0; s < N; s++) {
-      const so = s * D;
-      if (keep) {
-        const mo = slotKeep[s];
-        for (let k = 0; k < D; k++) dU[so + k] *= keep[mo + k] * keepScale * decPre[so + k];
-      } else for (let k = 0; k < D; k++) dU[so + k] *= decPre[so + k];
-    }
+    geluBackwardRows(dU, decPre, N, D, keep, slotKeep, keepScale);
     if (out.b1) colSum(dU, N, D, D, out.b1);
     if (out.w1 && N > 0) be.gemm(true, false, D, H, N, 1, dU, decH, 0, out.w1);
     const dDecH = acquire(dtype, N0 * H);
@@ -557,6 +604,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     let dc = lstm ? acquire(dtype, B * H) : null;
     dh.fill(0);
     dc?.fill(0);
+    if (skipDead) dhNew.fill(0);
     const ivIn = ivState ? acquire(dtype, B * S) : null;
     const ivOut = ivState ? acquire(dtype, B * S) : null;
     const ivPre = ivState && out.A ? acquire(dtype, B * S) : null;
@@ -588,13 +636,15 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
           if (lstm) dc!.set(ivOut!.subarray(q * S + H, (q + 1) * S), ho);
         }
       }
-      const hPrev = t === 0 ? zeroState : hs.subarray((t - 1) * B * H, t * B * H);
-      const cPrev = !lstm ? null : t === 0 ? zeroState : cs!.subarray((t - 1) * B * H, t * B * H);
+      const hPrev = t === 0 ? h0 : hs.subarray((t - 1) * B * H, t * B * H);
+      const cPrev = !lstm ? null : t === 0 ? c0! : cs!.subarray((t - 1) * B * H, t * B * H);
+      const carryAll = startAt && t === 0;
       for (let b = 0; b < B; b++) {
+        if (skipDead && t > lastT[b]) continue; // dh = 0 there, in both buffers
         const r = rb + b;
         const ho = b * H;
         const so = r * GH;
-        if (padTM[r]) {
+        if (padTM[r] || carryAll) {
           for (let k = 0; k < GH; k++) dG[so + k] = 0;
           if (dAn) for (let k = 0; k < H; k++) dAn[r * H + k] = 0;
           for (let k = 0; k < H; k++) dhNew[ho + k] = dh[ho + k];
@@ -603,15 +653,24 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
         if (!lstm) gruBackwardRow(H, dh, ho, hPrev, gates, so, aux, r * H, dG, dAn!, dhNew);
         else lstmBackwardRow(H, dh, dc!, ho, cPrev!, gates, so, aux, r * H, dG, dhNew);
       }
-      if (t > 0 && active[t] > 0) be.gemm(false, false, active[t], H, GH, 1, dG.subarray(rb * GH, (rb + B) * GH), Whh, 1, dhNew);
+      if ((t > 0 || initBefore) && active[t] > 0) be.gemm(false, false, active[t], H, GH, 1, dG.subarray(rb * GH, (rb + B) * GH), Whh, 1, dhNew);
       const tmp = dh;
       dh = dhNew;
       dhNew = tmp;
+    }
+    // dh (and dc) now hold ∂L/∂ of the state before t = 0 ('before') or at t = 0 ('at').
+    if (out.init) {
+      for (let b = 0; b < B; b++) {
+        const so = perm[b] * S;
+        out.init.set(dh.subarray(b * H, (b + 1) * H), so);
+        if (lstm) out.init.set(dc!.subarray(b * H, (b + 1) * H), so + H);
+      }
     }
     release(dh, dhNew, dc, ivIn, ivOut, ivPre, dDecH);
 
     // -- recurrent weights: dW_hh = Σ_t dG_tᵀ h_{t−1} over the running rows of each step (h_{−1} = 0) --
     if (out.whh) {
+      if (initBefore && active[0] > 0) be.gemm(true, false, GH, H, active[0], 1, dG, h0, 1, out.whh, GH, H, H);
       for (let t = 1; t < T; t++) {
         const m = active[t];
         if (m > 0) be.gemm(true, false, GH, H, m, 1, dG.subarray(t * B * GH), hs.subarray((t - 1) * B * H), 1, out.whh, GH, H, H);
@@ -624,12 +683,16 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       // dP = Fᵀ dAin with F the one-hot [N0, V] of the fed tokens (zero rows: pad, or embedding-intervened).
       const nz = dAn ? 2 * H : GH; // GRU: the n block's input-side gradient is dAn, not r·dAn
       const M = ivEmb ? count : 0;
-      const F = acquire(dtype, N0 * V);
-      F.fill(0);
-      for (let r = 0; r < N0; r++) if (!padTM[r] && !(ivEmb && maskJ[r] >= 0)) F[r * V + fed[r]] = 1;
-      const dP = acquire(dtype, V * GH);
-      be.gemm(true, false, V, nz, N0, 1, F, dG, 0, dP, V, GH, GH);
-      if (dAn) be.gemm(true, false, V, H, N0, 1, F, dAn, 0, dP.subarray(2 * H), V, H, GH);
+      // dP feeds only the embedding and W_ih gradients (and with them dG is written at every row).
+      const needP = out.emb !== null || out.wih !== null;
+      const F = needP ? acquire(dtype, N0 * V) : null;
+      const dP = needP ? acquire(dtype, V * GH) : null;
+      if (F && dP) {
+        F.fill(0);
+        for (let r = startAt ? B : 0; r < N0; r++) if (!padTM[r] && !(ivEmb && maskJ[r] >= 0)) F[r * V + fed[r]] = 1;
+        be.gemm(true, false, V, nz, N0, 1, F, dG, 0, dP, V, GH, GH);
+        if (dAn) be.gemm(true, false, V, H, N0, 1, F, dAn, 0, dP.subarray(2 * H), V, H, GH);
+      }
       const dAinM = M > 0 ? acquire(dtype, M * GH) : null;
       for (let j = 0; j < M; j++) {
         const r = rowOfJ[j];
@@ -641,10 +704,10 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
         if (dAn) colSum(dAn, N0, H, H, out.bih.subarray(2 * H));
       }
       if (out.wih) {
-        be.gemm(true, false, GH, E, V, 1, dP, emb, 0, out.wih);
+        be.gemm(true, false, GH, E, V, 1, dP!, emb, 0, out.wih);
         if (M > 0) be.gemm(true, false, GH, E, M, 1, dAinM!, xPost!, 1, out.wih);
       }
-      if (out.emb) be.gemm(false, false, V, E, GH, 1, dP, Wih, 0, out.emb);
+      if (out.emb) be.gemm(false, false, V, E, GH, 1, dP!, Wih, 0, out.emb);
       if (M > 0) {
         // x̃ = x A + c: ∂x̃ = ∂a W_ih; ∂c = ∂x̃; ∂A = xᵀ ∂x̃; ∂x = ∂x̃ Aᵀ → embedding rows.
         const dX = acquire(dtype, M * E);
@@ -672,19 +735,22 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     const flat = [out.emb, out.wih, out.whh, out.bih, out.bhh, out.w1, out.b1, out.w2, out.b2];
     if (ivA) flat.push(out.A);
     if (ivC) flat.push(out.c);
+    if (init) flat.push(out.init);
     return flat.map((g, i) => {
       if (g === null) return null;
-      maybeCheckFinite(`${op}.backward: gradient of ${paramName(i, ivA !== null)}`, g);
+      maybeCheckFinite(`${op}.backward: gradient of ${paramName(i, ivA !== null, ivC !== null)}`, g);
       return new Tensor(g, inputsList[i].shape);
     });
   };
   return { logits: fromOp(op, logitsData, [N0, Vout], inputsList, backwardFn), predictions, ...extras };
 }
 
-function paramName(i: number, hasA: boolean): string {
+function paramName(i: number, hasA: boolean, hasC: boolean): string {
   const names = ['embedding', 'weightIh', 'weightHh', 'biasIh', 'biasHh', 'dec1W', 'dec1B', 'dec2W', 'dec2B'];
-  if (i < names.length) return names[i];
-  return i === names.length && hasA ? 'intervention A' : 'intervention c';
+  if (hasA) names.push('intervention A');
+  if (hasC) names.push('intervention c');
+  names.push('initialState');
+  return names[i];
 }
 
 /** out[q] = in[q] A + c[js[q]] for q < m rows of width d (A null = identity, c null = zeros). */
@@ -698,5 +764,23 @@ function applyAffine(inp: Storage, out: Storage, m: number, d: number, A: Tensor
       const oo = q * d;
       for (let k = 0; k < d; k++) out[oo + k] += cd[co + k];
     }
+  }
+}
+
+/**
+ * ∂L/∂(pre-activation) of the decoder's hidden layer, in place: dU[s, k] *= GELU′[s, k] (· keep·scale
+ * under dropout) for the first n slot rows of width D. A small function of its own, so that V8
+ * optimizes it independently of the large backward closure.
+ */
+function geluBackwardRows(dU: Storage, deriv: Storage, n: number, D: number, keep: Uint8Array | null, keepRow: Int32Array, scale: number): void {
+  if (!keep) {
+    const m = n * D;
+    for (let i = 0; i < m; i++) dU[i] *= deriv[i];
+    return;
+  }
+  for (let s = 0; s < n; s++) {
+    const so = s * D;
+    const mo = keepRow[s];
+    for (let k = 0; k < D; k++) dU[so + k] *= keep[mo + k] * scale * deriv[so + k];
   }
 }

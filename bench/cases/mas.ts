@@ -143,7 +143,7 @@ export const masStep: BenchCase = {
     };
     // Ours before and after the reference (the mean of the two medians), so that a change of machine
     // load during the run affects both sides alike; CPU time (process.cpuUsage) is the steadier figure.
-    const before = timeBoth(step(false), 7, 2);
+    const before = timeBoth(step(false), 7, 4);
     const ref = runPythonRef(PY, ['torch']);
     const after = timeBoth(step(false), 7, 1);
     const ms = (before.wall + after.wall) / 2;

@@ -7,7 +7,8 @@
  *   lowRankSwap(Ht, Hs, Ut, Us), swapRows(Ht, Hs, rt, rs, block, {mask, fill}) (swap.ts)
  *   affineIntervention(rt, rs, block, Hs, opts) → {A, c}; modelIntervention(point, mask, iv) (intervention.ts)
  *   MasData (pairs, source rows, CL rows), recordStates, zscoreStats (data.ts)
- *   behaviouralLoss, clLoss, lossMask (losses.ts); evaluateTuple, bootstrapCi, taskAccuracy (iia.ts)
+ *   behaviouralLoss, clLoss, lossMask, crossEntropyWithBase (losses.ts); evaluateTuple, bootstrapCi, taskAccuracy (iia.ts)
+ *   computePrefix, suffixBatch, assemblePredictions: the indywise suffix path of RNN targets (prefix.ts)
  *   methodPreset(method, n) → {T, C, mask, clWeight, defaultK} (methods.ts)
  */
 export * from './maps.ts';
@@ -15,6 +16,7 @@ export * from './swap.ts';
 export * from './intervention.ts';
 export * from './data.ts';
 export * from './losses.ts';
+export * from './prefix.ts';
 export * from './tuple.ts';
 export * from './iia.ts';
 export * from './methods.ts';

@@ -4,9 +4,10 @@
  *   FixedMask: A_t = I − F_t,v G_t,v (orthonormal: I − U_t U_tᵀ), c = (H_s F_s,v + f0_s,v − f0_t,v) G_t,v
  *   ZeroMask:  A_t = 0,                c = (H_s F_s,v + f0_s,v) G_t,v + a G_t,rest + g0_t
  * A and c are built from autograd ops, so the gradient the model returns for them reaches U_t and U_s.
- * The fused RNN kernel takes a dense A; for d = 128 and one row per sequence its cost (B·d²) is small
- * next to the recurrence, so the low-rank form of §4.2 is used only where h' is formed here
- * (`swapRows`, e.g. for the CL loss).
+ * This full-sequence form (dense A into the model's forward pass) serves stepwise runs and
+ * transformer targets. Indywise RNN targets at layer.0 form h' = swapRows(h_t, h_s) directly from
+ * the stored state at p_t (the low-rank kernel of §4.2 for orthonormal maps) and run only the suffix
+ * (prefix.ts, tuple.ts).
  */
 import { add, matmul, sub } from '../tensor/ops/index.ts';
 import { Tensor } from '../tensor/tensor.ts';

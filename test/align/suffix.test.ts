@@ -19,6 +19,7 @@ import { getTask, makeMasData, Vocab } from '../../src/tasks/index.ts';
 import { Tensor, backward } from '../../src/tensor/tensor.ts';
 import { add } from '../../src/tensor/ops/index.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { acquire, release } from '../../src/tensor/kernels/rnn-pool.ts';
 
 const task = getTask('multi-object');
 const H = 6;
@@ -87,6 +88,13 @@ function assertSame(a: Outcome, b: Outcome, what: string): void {
       assert.ok(Math.abs(g[j] - b.grads[i][j]) <= 1e-10 * scale, `${what}: grad ${i}[${j}] ${g[j]} vs ${b.grads[i][j]}`);
     }
   });
+}
+
+// NaN-filled scratch buffers in the kernel's pool, so that a read of unwritten scratch shows.
+for (let bytes = 64; bytes <= 1 << 20; bytes = Math.ceil(bytes * 1.1)) {
+  const bufs = Array.from({ length: 4 }, () => acquire('float64', Math.ceil(bytes / 8)));
+  for (const b of bufs) new Float64Array(b.buffer).fill(NaN);
+  release(...bufs);
 }
 
 for (const arch of ['gru', 'lstm'] as const) {

@@ -9,7 +9,17 @@ import { describe, it } from 'node:test';
 import { runRnn, type RnnRunOptions } from '../../src/tensor/kernels/rnn.ts';
 import { Tensor, noGrad } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { acquire, release } from '../../src/tensor/kernels/rnn-pool.ts';
 import { flat2, randomParams, refRun, type RefOptions } from './rnn-reference.ts';
+
+/** Fill the kernel's scratch pool with NaN-filled buffers of every size class up to 1 MB, so that a read of unwritten scratch shows. */
+function poisonPool(): void {
+  for (let bytes = 64; bytes <= 1 << 20; bytes = Math.ceil(bytes * 1.1)) {
+    const bufs = Array.from({ length: 4 }, () => acquire('float64', Math.ceil(bytes / 8)));
+    for (const b of bufs) new Float64Array(b.buffer).fill(NaN);
+    release(...bufs);
+  }
+}
 
 const V = 8;
 const E = 5;
@@ -242,6 +252,7 @@ describe('rnn frozen-weight fast path (ended rows skipped)', () => {
         t.requiresGrad = true;
         t.grad = null;
       }
+      poisonPool();
       const out = runRnn(params, opts);
       close(out.logits.data, exp.logits.flat(2), 1e-12, 'logits');
       const W = Tensor.randn([B * T2, V], new Rng(79), 1, 'float64');

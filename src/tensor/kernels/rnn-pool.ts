@@ -11,6 +11,9 @@ import type { DType, Storage } from '../tensor.ts';
 const pools = new Map<number, ArrayBuffer[]>();
 /** Upper bound on buffers kept per size class, so an abandoned graph cannot make the pool grow. */
 const MAX_PER_KEY = 8;
+/** Upper bound on the bytes held by the pool in all (batches of many sizes would otherwise fill every class). */
+const MAX_BYTES = 256 * 2 ** 20;
+let pooledBytes = 0;
 
 /** Class i holds ⌈2^(i/4) / 64⌉·64 bytes (non-decreasing in i). */
 function classBytes(i: number): number {
@@ -27,7 +30,10 @@ function sizeClass(bytes: number): number {
 
 function take(bytes: number): ArrayBuffer {
   const c = sizeClass(bytes);
-  return pools.get(c)?.pop() ?? new ArrayBuffer(c);
+  const ab = pools.get(c)?.pop();
+  if (!ab) return new ArrayBuffer(c);
+  pooledBytes -= c;
+  return ab;
 }
 
 /** A float buffer of exactly `n` elements (contents undefined). */
@@ -49,6 +55,9 @@ export function release(...bufs: (Storage | Uint8Array | null | undefined)[]): v
     if (!(ab instanceof ArrayBuffer) || b.byteOffset !== 0 || sizeClass(ab.byteLength) !== ab.byteLength) continue;
     let list = pools.get(ab.byteLength);
     if (!list) pools.set(ab.byteLength, (list = []));
-    if (list.length < MAX_PER_KEY && !list.includes(ab)) list.push(ab);
+    if (list.length < MAX_PER_KEY && pooledBytes + ab.byteLength <= MAX_BYTES && !list.includes(ab)) {
+      list.push(ab);
+      pooledBytes += ab.byteLength;
+    }
   }
 }

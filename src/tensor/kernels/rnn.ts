@@ -307,8 +307,8 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   if (init) inputsList.push(init);
   const needGraph = isGradEnabled() && inputsList.some((t) => t.requiresGrad);
   // Without weight gradients (frozen MAS models, no-grad runs) and without recorded states, rows whose
-  // sequence has ended ("dead": after their last non-pad position) are skipped entirely: nothing
-  // reads their carried state or their (zero) gradients.
+  // sequence has ended (after their last non-pad position) and that lie outside the step's GEMM rows
+  // [0, active[t]) are skipped entirely: nothing reads their carried state or their (zero) gradients.
   const weightGrads = isGradEnabled() && inputsList.slice(0, 9).some((t) => t.requiresGrad);
   const skipDead = !weightGrads && !opts.recordStates;
 
@@ -391,10 +391,11 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const slotOut = new Int32Array(N); // (b, t) index of each slot
   const slotKeep = new Int32Array(N); // offset of its dropout mask row
   const slotOfRow = new Int32Array(N0).fill(-1); // slot of each time-major row (−1: pad)
-  const decH = acquire(dtype, N0 * H);
-  const decPre = acquire(dtype, N0 * D); // pre-activation, then GELU′ (when recording)
-  const decU = acquire(dtype, N0 * D); // GELU output after dropout
-  const decZ = acquire(dtype, N0 * Vout);
+  const NS = Math.max(N, 1); // slot buffers hold the non-pad rows only
+  const decH = acquire(dtype, NS * H);
+  const decPre = acquire(dtype, NS * D); // pre-activation, then GELU′ (when recording)
+  const decU = acquire(dtype, NS * D); // GELU output after dropout
+  const decZ = acquire(dtype, NS * Vout);
   const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
   const keep = drop ? dropoutKeepMask(drop.rng, N0 * D, drop.p, acquireBytes(N0 * D)) : null;
   const keepScale = drop ? 1 / (1 - drop.p) : 1;
@@ -462,7 +463,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     }
     // Fused gate math, one row at a time.
     for (let b = 0; b < B; b++) {
-      if (skipDead && t > lastT[b]) continue;
+      if (skipDead && t > lastT[b] && b >= m) continue;
       const r = rb + b;
       const ho = b * H;
       if (padTM[r] || carryAll) {
@@ -574,7 +575,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     };
 
     // -- decoder, batched over all slots --
-    const dZ = acquire(dtype, N0 * Vout);
+    const dZ = acquire(dtype, NS * Vout);
     for (let s = 0; s < N; s++) {
       const o = slotOut[s];
       dZ.set(gd.subarray(o * Vout, (o + 1) * Vout), s * Vout);
@@ -587,12 +588,12 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
     };
     if (out.b2) colSum(dZ, N, Vout, Vout, out.b2);
     if (out.w2 && N > 0) be.gemm(true, false, Vout, D, N, 1, dZ, decU, 0, out.w2);
-    const dU = acquire(dtype, N0 * D);
+    const dU = acquire(dtype, NS * D);
     if (N > 0) be.gemm(false, false, N, D, Vout, 1, dZ, W2, 0, dU);
     geluBackwardRows(dU, decPre, N, D, keep, slotKeep, keepScale);
     if (out.b1) colSum(dU, N, D, D, out.b1);
     if (out.w1 && N > 0) be.gemm(true, false, D, H, N, 1, dU, decH, 0, out.w1);
-    const dDecH = acquire(dtype, N0 * H);
+    const dDecH = acquire(dtype, NS * H);
     if (N > 0) be.gemm(false, false, N, H, D, 1, dU, W1, 0, dDecH);
     release(dZ, dU);
 
@@ -640,7 +641,8 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       const cPrev = !lstm ? null : t === 0 ? c0! : cs!.subarray((t - 1) * B * H, t * B * H);
       const carryAll = startAt && t === 0;
       for (let b = 0; b < B; b++) {
-        if (skipDead && t > lastT[b]) continue; // dh = 0 there, in both buffers
+        // An ended row outside the step's GEMM rows: dh = 0 there in both buffers, nothing to write.
+        if (skipDead && t > lastT[b] && b >= active[t]) continue;
         const r = rb + b;
         const ho = b * H;
         const so = r * GH;

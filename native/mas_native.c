@@ -5,9 +5,14 @@
  * JavaScript arrays' memory (subarrays included). The LAPACK routines read a row-major matrix as
  * its column-major transpose wherever the algebra allows, so most results need no transposition:
  *
- *   svd      A (m×n, row-major) is Aᵀ (n×m) column-major. dgesdd on Aᵀ = Ub S Vbᵀ gives
- *            A = Vb S Ubᵀ: Vbᵀ (r×m, col-major) is U (m×r) row-major and Ub (n×r, col-major)
- *            is Vᵀ (r×n) row-major. No transposes.
+ *   svd      Wide A (m < n, row-major) is Aᵀ (n×m, tall) column-major. dgesdd on Aᵀ = Ub S Vbᵀ
+ *            gives A = Vb S Ubᵀ: Vbᵀ (r×m, col-major) is U (m×r) row-major and Ub (n×r,
+ *            col-major) is Vᵀ (r×n) row-major. No transposes. Tall A (m ≥ n) is copied into
+ *            column-major order instead, so that LAPACK always solves the tall problem (its QR
+ *            path is about twice as fast as the LQ path on the wide transpose); U and Vᵀ are
+ *            transposed back.
+ *   syrk     C ← alpha·A·Aᵀ or alpha·Aᵀ·A (+ beta·C) by cblas_?syrk on the upper triangle, which
+ *            is then mirrored into the lower one: half the flops of the general product.
  *   eigh     A is symmetric, so its memory is A in either order; the row-major lower triangle is
  *            the column-major upper one (uplo 'U'). Eigenvectors are transposed once, in place.
  *   cholesky dpotrf 'U' on the column-major view gives A = Uᵀ U; U read row-major is L = Uᵀ.
@@ -167,6 +172,17 @@ static void transpose_square(double *a, int n) {
     }
 }
 
+/* dst (cols×rows, row-major) ← srcᵀ for the rows×cols row-major src; blocked for the cache. */
+static void transpose_into(double *dst, const double *src, int rows, int cols) {
+  const int B = 32;
+  for (int i0 = 0; i0 < rows; i0 += B)
+    for (int j0 = 0; j0 < cols; j0 += B) {
+      int i1 = i0 + B < rows ? i0 + B : rows, j1 = j0 + B < cols ? j0 + B : cols;
+      for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1; j++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
+    }
+}
+
 static int lapack_fail(napi_env env, const char *routine, lapack_int info) {
   char msg[128];
   if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) {
@@ -183,7 +199,7 @@ static int lapack_fail(napi_env env, const char *routine, lapack_int info) {
  * Check that a stored `rows`×`cols` row-major matrix with leading dimension `ld` fits in `len`
  * elements, and return its extent [ptr, ptr + extent) for the aliasing check.
  */
-static int check_operand(napi_env env, const char *name, int rows, int cols, int ld, size_t len, size_t *extent) {
+static int check_operand(napi_env env, const char *op, const char *name, int rows, int cols, int ld, size_t len, size_t *extent) {
   char msg[200];
   int minld = cols > 1 ? cols : 1;
   if (rows == 0 || cols == 0) { /* nothing is read or written: any leading dimension will do */
@@ -191,12 +207,12 @@ static int check_operand(napi_env env, const char *name, int rows, int cols, int
     return 1;
   }
   if (ld < minld) {
-    snprintf(msg, sizeof msg, "gemm: leading dimension of %s is %d, needs at least %d", name, ld, minld);
+    snprintf(msg, sizeof msg, "%s: leading dimension of %s is %d, needs at least %d", op, name, ld, minld);
     return fail_range(env, msg);
   }
   *extent = (rows == 0 || cols == 0) ? 0 : (size_t)(rows - 1) * (size_t)ld + (size_t)cols;
   if (*extent > len) {
-    snprintf(msg, sizeof msg, "gemm: %s is %d×%d with leading dimension %d and needs %zu elements, has %zu", name,
+    snprintf(msg, sizeof msg, "%s: %s is %d×%d with leading dimension %d and needs %zu elements, has %zu", op, name,
              rows, cols, ld, *extent, len);
     return fail_range(env, msg);
   }
@@ -225,8 +241,8 @@ static napi_value gemm(napi_env env, napi_callback_info info, int dbl) {
       !get_dim(env, argv[9], "ldb", &ldb) || !get_f64(env, argv[10], "beta", &beta) ||
       !get_typed(env, argv[11], tt, "C", &c, &lc) || !get_dim(env, argv[12], "ldc", &ldc))
     return NULL;
-  if (!check_operand(env, "A", ta ? k : m, ta ? m : k, lda, la, &ea) ||
-      !check_operand(env, "B", tb ? n : k, tb ? k : n, ldb, lb, &eb) || !check_operand(env, "C", m, n, ldc, lc, &ec))
+  if (!check_operand(env, "gemm", "A", ta ? k : m, ta ? m : k, lda, la, &ea) ||
+      !check_operand(env, "gemm", "B", tb ? n : k, tb ? k : n, ldb, lb, &eb) || !check_operand(env, "gemm", "C", m, n, ldc, lc, &ec))
     return NULL;
   if (overlaps(c, ec * es, a, ea * es) || overlaps(c, ec * es, b, eb * es)) {
     fail_range(env, "gemm: the output C overlaps an input (A or B); use a separate output array");
@@ -250,6 +266,104 @@ static napi_value gemm(napi_env env, napi_callback_info info, int dbl) {
 
 static napi_value sgemm(napi_env env, napi_callback_info info) { return gemm(env, info, 0); }
 static napi_value dgemm(napi_env env, napi_callback_info info) { return gemm(env, info, 1); }
+
+/* Copy the upper triangle of the n×n row-major C (leading dimension ldc) into its lower one. */
+static void mirror_upper(double *c, float *cf, int n, int ldc) {
+  const int B = 64; /* blocked so that both the rows read and the rows written stay in cache */
+  for (int i0 = 0; i0 < n; i0 += B)
+    for (int j0 = 0; j0 <= i0; j0 += B) {
+      int i1 = i0 + B < n ? i0 + B : n;
+      for (int i = i0; i < i1; i++) {
+        int j1 = j0 + B < i ? j0 + B : i;
+        if (c)
+          for (int j = j0; j < j1; j++) c[(size_t)i * ldc + j] = c[(size_t)j * ldc + i];
+        else
+          for (int j = j0; j < j1; j++) cf[(size_t)i * ldc + j] = cf[(size_t)j * ldc + i];
+      }
+    }
+}
+
+/*
+ * syrk(trans, n, k, alpha, A, lda, beta, C, ldc), row-major: C (n×n) ← alpha·op(A)·op(A)ᵀ + beta·C
+ * with op(A) = A (n×k) or, when trans, Aᵀ (A is k×n), so trans gives AᵀA. Only C's upper
+ * triangle is computed; it is then copied into the lower one, so C comes back fully symmetric.
+ */
+static napi_value syrk(napi_env env, napi_callback_info info, int dbl) {
+  napi_value argv[MAX_ARGS];
+  bool tr;
+  int n, k, lda, ldc;
+  double alpha, beta;
+  void *a, *c;
+  size_t la, lc, ea, ec;
+  napi_typedarray_type tt = dbl ? napi_float64_array : napi_float32_array;
+  size_t es = dbl ? sizeof(double) : sizeof(float);
+  if (!get_args(env, info, 9, argv) || !get_bool(env, argv[0], "trans", &tr) || !get_dim(env, argv[1], "n", &n) ||
+      !get_dim(env, argv[2], "k", &k) || !get_f64(env, argv[3], "alpha", &alpha) ||
+      !get_typed(env, argv[4], tt, "A", &a, &la) || !get_dim(env, argv[5], "lda", &lda) ||
+      !get_f64(env, argv[6], "beta", &beta) || !get_typed(env, argv[7], tt, "C", &c, &lc) ||
+      !get_dim(env, argv[8], "ldc", &ldc))
+    return NULL;
+  if (!check_operand(env, "syrk", "A", tr ? k : n, tr ? n : k, lda, la, &ea) || !check_operand(env, "syrk", "C", n, n, ldc, lc, &ec))
+    return NULL;
+  if (overlaps(c, ec * es, a, ea * es)) {
+    fail_range(env, "syrk: the output C overlaps the input A; use a separate output array");
+    return NULL;
+  }
+  if (n == 0) return undefined(env);
+  if (lda < (tr ? n : k)) lda = tr ? n : k; /* k = 0: any leading dimension CBLAS accepts */
+  if (lda < 1) lda = 1;
+  enum CBLAS_TRANSPOSE op = tr ? CblasTrans : CblasNoTrans;
+  if (dbl) {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, op, n, k, alpha, (const double *)a, lda, beta, (double *)c, ldc);
+    mirror_upper((double *)c, NULL, n, ldc);
+  } else {
+    cblas_ssyrk(CblasRowMajor, CblasUpper, op, n, k, (float)alpha, (const float *)a, lda, (float)beta, (float *)c, ldc);
+    mirror_upper(NULL, (float *)c, n, ldc);
+  }
+  return undefined(env);
+}
+
+static napi_value ssyrk(napi_env env, napi_callback_info info) { return syrk(env, info, 0); }
+static napi_value dsyrk(napi_env env, napi_callback_info info) { return syrk(env, info, 1); }
+
+/*
+ * centerCols(a, m, n) → the m×n row-major matrix minus its column means. The means are sums in
+ * row order divided by m, and each entry is a_ij − μ_j: the same operations, in the same order,
+ * as the portable TypeScript version, so both give bitwise-equal results.
+ */
+static napi_value center_cols(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS], jc;
+  int m, n;
+  void *p;
+  size_t len;
+  double *c;
+  if (!get_args(env, info, 3, argv) || !get_typed(env, argv[0], napi_float64_array, "a", &p, &len) ||
+      !get_dim(env, argv[1], "m", &m) || !get_dim(env, argv[2], "n", &n))
+    return NULL;
+  if (len != (size_t)m * (size_t)n) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "centerCols: array has %zu elements, expected %d×%d = %zu", len, m, n, (size_t)m * n);
+    return fail_range(env, msg), NULL;
+  }
+  const double *a = (const double *)p;
+  jc = new_f64(env, len, &c);
+  if (!jc) return NULL;
+  if (len == 0) return jc;
+  double *mu = calloc((size_t)n, sizeof(double));
+  if (!mu) return fail(env, "MAS_NOMEM", "centerCols: out of memory"), NULL;
+  for (int i = 0; i < m; i++) {
+    const double *row = a + (size_t)i * n;
+    for (int j = 0; j < n; j++) mu[j] += row[j];
+  }
+  for (int j = 0; j < n; j++) mu[j] /= m;
+  for (int i = 0; i < m; i++) {
+    const double *row = a + (size_t)i * n;
+    double *out = c + (size_t)i * n;
+    for (int j = 0; j < n; j++) out[j] = row[j] - mu[j];
+  }
+  free(mu);
+  return jc;
+}
 
 /* ---------- decompositions ---------- */
 
@@ -288,7 +402,7 @@ static napi_value svd(napi_env env, napi_callback_info info) {
   js = new_f64(env, (size_t)r, &s);
   jvt = new_f64(env, (size_t)r * n, &vt);
   if (!ju || !js || !jvt) return NULL;
-  if (r > 0) {
+  if (r > 0 && m < n) {
     double *w = malloc(sizeof(double) * (size_t)m * n);
     if (!w) return fail(env, "MAS_NOMEM", "svd: out of memory"), NULL;
     if (!copy_finite(w, a, (size_t)m * n)) return free(w), nonfinite(env, "svd"), NULL;
@@ -296,6 +410,19 @@ static napi_value svd(napi_env env, napi_callback_info info) {
     lapack_int info_ = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', n, m, w, n, s, vt, n, u, r);
     free(w);
     if (info_ != 0) return lapack_fail(env, "svd (dgesdd)", info_), NULL;
+  } else if (r > 0) {
+    /* Tall: A column-major (ld m), U (m×r, ld m) and Vᵀ (r×n, ld r) column-major, transposed back. */
+    size_t mn = (size_t)m * n, mr = (size_t)m * r, rn = (size_t)r * n;
+    double *w = malloc(sizeof(double) * (mn + mr + rn));
+    if (!w) return fail(env, "MAS_NOMEM", "svd: out of memory"), NULL;
+    double *uc = w + mn, *vc = uc + mr;
+    if (!all_finite(a, mn)) return free(w), nonfinite(env, "svd"), NULL;
+    transpose_into(w, a, m, n);
+    lapack_int info_ = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', m, n, w, m, s, uc, m, vc, r);
+    if (info_ != 0) return free(w), lapack_fail(env, "svd (dgesdd)", info_), NULL;
+    transpose_into(u, uc, r, m);
+    transpose_into(vt, vc, n, r);
+    free(w);
   }
   if (!set_prop(env, out, "u", ju) || !set_prop(env, out, "s", js) || !set_prop(env, out, "vt", jvt)) return NULL;
   return out;
@@ -476,6 +603,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dgemm", NULL, dgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ssyrk", NULL, ssyrk, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dsyrk", NULL, dsyrk, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"centerCols", NULL, center_cols, NULL, NULL, NULL, napi_enumerable, NULL},
       {"svd", NULL, svd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eigh", NULL, eigh, NULL, NULL, NULL, napi_enumerable, NULL},
       {"qr", NULL, qr, NULL, NULL, NULL, napi_enumerable, NULL},

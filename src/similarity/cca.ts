@@ -10,8 +10,10 @@ import { scaleRowsCols, thinSvd } from './la.ts';
 import {
   ConstantRepresentationError,
   DegenerateInputError,
+  centerChecked,
   centerCols,
   checkPair,
+  checkShapes,
   clip,
   frob2,
   leadingCols,
@@ -102,10 +104,10 @@ export function varianceDims(s: Float64Array, rank: number, tau: number): number
 /** SVCCA (Raghu et al. 2017): keep the top directions by variance share τ, or exactly `dim`, then mean CCA. */
 export function svcca(x: Mat, y: Mat, opts: { tau?: number; dim?: number }): MeasureValue {
   const op = opts.dim !== undefined ? `svcca-dim-${opts.dim}` : `svcca-${opts.tau}`;
-  checkPair(op, x, y);
+  checkShapes(op, x, y);
   const n = x.rows;
-  const sx = thinSvd(centerCols(x));
-  const sy = thinSvd(centerCols(y));
+  const sx = thinSvd(centerChecked(op, 'X', x)); // finiteness is checked through the column means
+  const sy = thinSvd(centerChecked(op, 'Y', y));
   checkRank(op, 'X', sx.rank);
   checkRank(op, 'Y', sy.rank);
   const pick = (r: { s: Float64Array; rank: number }): number =>

@@ -10,9 +10,10 @@ import {
   ConstantRepresentationError,
   DegenerateInputError,
   TooFewSamplesError,
-  centerCols,
+  centerChecked,
   checkNotConstant,
   checkPair,
+  checkShapes,
   clip,
   crossprod,
   doubleCenter,
@@ -141,7 +142,7 @@ export function linearHsicTerms(xc: Mat, yc: Mat, estimator: HsicEstimator, form
     return { xy: frobDot(ku, lu), xx: frob2(ku), yy: frob2(lu), form: f };
   }
   const xy = frob2(crossprod(xc, yc));
-  const xx = frob2(crossprod(xc, xc));
+  const xx = frob2(crossprod(xc, xc)); // syrk: half a gemm
   const yy = frob2(crossprod(yc, yc));
   if (estimator === 'biased') return { xy, xx, yy, form: f };
   if (n < 4) throw new TooFewSamplesError(`debiased HSIC: needs n ≥ 4, got ${n}`);
@@ -173,10 +174,12 @@ function ratio(t: HsicTerms, op: string): number {
 /** Linear CKA (Kornblith et al. 2019), biased or debiased, in the cheaper (or a forced) form. */
 export function ckaLinear(x: Mat, y: Mat, opts: { debiased?: boolean; form?: CkaForm } = {}): MeasureValue {
   const op = opts.debiased ? 'cka-linear-debiased' : 'cka-linear';
-  checkPair(op, x, y);
+  checkShapes(op, x, y);
+  const xc = centerChecked(op, 'X', x); // finiteness is checked through the column means
+  const yc = centerChecked(op, 'Y', y);
   checkNotConstant(op, 'X', x);
   checkNotConstant(op, 'Y', y);
-  const t = linearHsicTerms(centerCols(x), centerCols(y), opts.debiased ? 'unbiased' : 'biased', opts.form ?? 'auto');
+  const t = linearHsicTerms(xc, yc, opts.debiased ? 'unbiased' : 'biased', opts.form ?? 'auto');
   const v = ratio(t, op);
   return { value: opts.debiased ? clip(v, -1, 1) : clip(v, 0, 1), details: { form: t.form, estimator: opts.debiased ? 'unbiased' : 'biased' } };
 }
@@ -236,10 +239,11 @@ export class MinibatchCka {
 
   /** Add one paired batch (same stimuli in the same row order in X and Y; at least 4 rows). */
   update(x: Mat, y: Mat): void {
-    checkPair('cka-linear-minibatch', x, y);
+    const op = 'cka-linear-minibatch';
+    checkShapes(op, x, y);
     const m = x.rows;
     if (m < 4) throw new TooFewSamplesError(`cka-linear-minibatch: every batch needs at least 4 rows (unbiased HSIC), got ${m}`);
-    const t = linearHsicTerms(centerCols(x), centerCols(y), 'unbiased');
+    const t = linearHsicTerms(centerChecked(op, 'X', x), centerChecked(op, 'Y', y), 'unbiased');
     const c = 1 / (m * (m - 3));
     this.sxy += t.xy * c;
     this.sxx += t.xx * c;

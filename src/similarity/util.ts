@@ -4,7 +4,7 @@
  * (centring, z-scoring, row normalization, Gram and cross-product matrices, squared distances).
  */
 import { InputError, NonFiniteError, ShapeError } from '../errors.ts';
-import { mat, matmul, type Mat } from '../tensor/linalg.ts';
+import { centerColumns, gram as gramOf, mat, matmul, type Mat } from '../tensor/linalg.ts';
 
 /** X and Y have different row counts (inputs must be samples × features). */
 export class ShapeMismatchError extends ShapeError {}
@@ -24,6 +24,20 @@ export class DegenerateInputError extends InputError {}
 /** Throw a NonFiniteInputError naming the first NaN/Inf entry of `m`. */
 export function checkFinite(op: string, name: string, m: Mat): void {
   const d = m.data;
+  // Fast pass: x·0 is 0 for finite x and NaN otherwise; four sums keep the loop unchained.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const end = d.length - (d.length % 4);
+  for (let i = 0; i < end; i += 4) {
+    s0 += d[i] * 0;
+    s1 += d[i + 1] * 0;
+    s2 += d[i + 2] * 0;
+    s3 += d[i + 3] * 0;
+  }
+  for (let i = end; i < d.length; i++) s0 += d[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {
       const r = Math.floor(i / m.cols);
@@ -32,16 +46,34 @@ export function checkFinite(op: string, name: string, m: Mat): void {
   }
 }
 
-/** Validate a pair of (samples, features) inputs: equal row counts, non-empty, finite. */
-export function checkPair(op: string, x: Mat, y: Mat): void {
+/** Validate the shapes of a pair of (samples, features) inputs: equal row counts, non-empty. */
+export function checkShapes(op: string, x: Mat, y: Mat): void {
   if (x.rows !== y.rows) {
     throw new ShapeMismatchError(
       `${op}: X is ${x.rows}×${x.cols} and Y is ${y.rows}×${y.cols}; inputs must be (samples × features) with the same number of samples (rows)`,
     );
   }
   if (x.cols < 1 || y.cols < 1) throw new ShapeMismatchError(`${op}: X is ${x.rows}×${x.cols} and Y is ${y.rows}×${y.cols}; both need at least one feature`);
+}
+
+/** Validate a pair of (samples, features) inputs: equal row counts, non-empty, finite. */
+export function checkPair(op: string, x: Mat, y: Mat): void {
+  checkShapes(op, x, y);
   checkFinite(op, 'X', x);
   checkFinite(op, 'Y', y);
+}
+
+/**
+ * centerCols(m) that also validates finiteness without a separate pass: a column mean is finite
+ * iff every entry of the column is (and the sum does not overflow), and a non-finite mean shows
+ * in the first centred row. Only then is m scanned, to throw the usual NonFiniteInputError.
+ */
+export function centerChecked(op: string, name: string, m: Mat): Mat {
+  const c = centerCols(m);
+  let acc = 0;
+  for (let j = 0; j < Math.min(c.cols, c.data.length); j++) acc += c.data[j] * 0;
+  if (acc !== 0) checkFinite(op, name, m);
+  return c;
 }
 
 /** Throw TooFewSamplesError when n < min. */
@@ -61,16 +93,9 @@ export function colMeans(m: Mat): Float64Array {
   return mu;
 }
 
-/** A copy with every column centred (mean 0). */
+/** A copy with every column centred (mean 0); the backend's fused pass, equal to m − colMeans(m). */
 export function centerCols(m: Mat): Mat {
-  const mu = colMeans(m);
-  const { rows, cols, data } = m;
-  const d = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    for (let j = 0; j < cols; j++) d[o + j] = data[o + j] - mu[j];
-  }
-  return mat(rows, cols, d);
+  return centerColumns(m);
 }
 
 /** Squared Frobenius norm (sum of squares of all entries). */
@@ -185,14 +210,14 @@ export function rowNormalize(op: string, name: string, m: Mat): Mat {
   return out;
 }
 
-/** The Gram matrix M Mᵀ (n×n). */
+/** The Gram matrix M Mᵀ (n×n), by syrk (exactly symmetric). */
 export function gram(m: Mat): Mat {
-  return matmul(m, m, false, true);
+  return gramOf(m);
 }
 
-/** The cross-product Aᵀ B. */
+/** The cross-product Aᵀ B (by syrk, at half the cost, when B is A). */
 export function crossprod(a: Mat, b: Mat): Mat {
-  return matmul(a, b, true, false);
+  return a === b ? gramOf(a, { transpose: true }) : matmul(a, b, true, false);
 }
 
 /** Squared Euclidean distances between rows from the Gram matrix, clamped at 0, exact-zero diagonal. */

@@ -47,6 +47,24 @@ export function matmul(a: Mat, b: Mat, transA = false, transB = false): Mat {
   return c;
 }
 
+/**
+ * The Gram matrix A·Aᵀ (rows×rows), or with `transpose` Aᵀ·A (cols×cols), by a symmetric rank-k
+ * update (BLAS syrk: half the flops of matmul(a, a, …)); exactly symmetric.
+ */
+export function gram(a: Mat, opts: { transpose?: boolean } = {}): Mat {
+  const t = opts.transpose ?? false;
+  const n = t ? a.cols : a.rows;
+  const k = t ? a.rows : a.cols;
+  const c = mat(n, n);
+  getBackend().syrk(t, n, k, 1, a.data, 0, c.data, a.cols, n);
+  return c;
+}
+
+/** A copy with every column centred (its mean, a row-order sum / rows, subtracted). */
+export function centerColumns(a: Mat): Mat {
+  return mat(a.rows, a.cols, getBackend().centerCols(a.data, a.rows, a.cols));
+}
+
 /** Thin SVD: A = U diag(s) Vt with s descending. */
 export function svd(a: Mat): { u: Mat; s: Float64Array; vt: Mat } {
   const r = Math.min(a.rows, a.cols);

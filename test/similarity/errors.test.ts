@@ -12,8 +12,11 @@ import {
   canonicalName,
   exampleIds,
   resolveMeasure,
+  ckaLinear,
   similarity,
+  svcca,
 } from '../../src/similarity/index.ts';
+import { MinibatchCka } from '../../src/similarity/cka.ts';
 import { mat } from '../../src/tensor/linalg.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { randn } from './helpers.ts';
@@ -90,5 +93,29 @@ test('every id resolves to itself and has complete metadata', () => {
     const m = resolveMeasure(id).meta;
     assert.equal(m.id, id);
     for (const k of ['family', 'kind', 'range', 'invariances', 'minSamples', 'highDim', 'reference', 'description'] as const) assert.ok(m[k] !== undefined && m[k] !== '', `${id}.${k}`);
+  }
+});
+
+test('direct calls of cka-linear, svcca and minibatch CKA (finiteness checked through the column means) name the bad entry', () => {
+  const calls: [string, (x: ReturnType<typeof randn>, y: ReturnType<typeof randn>) => unknown][] = [
+    ['ckaLinear', (x, y) => ckaLinear(x, y)],
+    ['ckaLinear debiased', (x, y) => ckaLinear(x, y, { debiased: true })],
+    ['svcca', (x, y) => svcca(x, y, { tau: 0.99 })],
+    ['MinibatchCka', (x, y) => new MinibatchCka().update(x, y)],
+  ];
+  for (const [name, f] of calls) {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const x = randn(r, 12, 3);
+      x.data[2 * 3 + 1] = bad;
+      assert.throws(() => f(x, randn(r, 12, 3)), (e: unknown) => e instanceof NonFiniteInputError && /X/.test((e as Error).message) && /row 2, column 1/.test((e as Error).message), `${name} ${bad}`);
+      const y = randn(r, 12, 3);
+      y.data[11 * 3 + 2] = bad;
+      assert.throws(() => f(randn(r, 12, 3), y), (e: unknown) => e instanceof NonFiniteInputError && /Y/.test((e as Error).message) && /row 11, column 2/.test((e as Error).message), `${name} ${bad}`);
+    }
+    // Inf in the first row and −Inf below it in the same column: the column sum is NaN.
+    const x = randn(r, 12, 3);
+    x.data[0] = Infinity;
+    x.data[5 * 3] = -Infinity;
+    assert.throws(() => f(x, randn(r, 12, 3)), (e: unknown) => e instanceof NonFiniteInputError && /row 0, column 0/.test((e as Error).message), name);
   }
 });

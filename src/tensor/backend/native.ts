@@ -15,10 +15,16 @@ import type { Backend, EighResult, QrResult, SvdResult } from './types.ts';
 /** cblas_?gemm's row-major arguments: C ← alpha·op(A)·op(B) + beta·C. */
 type Gemm<T> = (ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: T, lda: number, b: T, ldb: number, beta: number, c: T, ldc: number) => void;
 
+/** cblas_?syrk's row-major arguments (upper triangle, mirrored): C ← alpha·op(A)·op(A)ᵀ + beta·C. */
+type Syrk<T> = (trans: boolean, n: number, k: number, alpha: number, a: T, lda: number, beta: number, c: T, ldc: number) => void;
+
 /** The addon's functions, as native/mas_native.c exports them (row-major, CBLAS argument order). */
 interface NativeAddon {
   sgemm: Gemm<Float32Array>;
   dgemm: Gemm<Float64Array>;
+  ssyrk: Syrk<Float32Array>;
+  dsyrk: Syrk<Float64Array>;
+  centerCols(a: Float64Array, m: number, n: number): Float64Array;
   svd(a: Float64Array, m: number, n: number): SvdResult;
   eigh(a: Float64Array, n: number): EighResult;
   qr(a: Float64Array, m: number, n: number): QrResult;
@@ -85,6 +91,26 @@ function wrap(lib: NativeAddon): Backend {
       } catch (e) {
         if (e instanceof DTypeError) throw e;
         translate('gemm', `${m}×${n}×${k}`, e);
+      }
+    },
+    syrk(trans, n, k, alpha, a, beta, c, lda = trans ? n : k, ldc = n): void {
+      checkDims('syrk', { n, k, lda, ldc });
+      try {
+        if (a instanceof Float32Array && c instanceof Float32Array) lib.ssyrk(trans, n, k, alpha, a, lda, beta, c, ldc);
+        else if (a instanceof Float64Array && c instanceof Float64Array) lib.dsyrk(trans, n, k, alpha, a, lda, beta, c, ldc);
+        else throw new DTypeError(`syrk: A and C must share one dtype, got ${a.constructor.name}, ${c.constructor.name}`);
+      } catch (e) {
+        if (e instanceof DTypeError) throw e;
+        translate('syrk', `${n}×${n}×${k}`, e);
+      }
+    },
+    centerCols(a, m, n): Float64Array {
+      checkDims('centerCols', { m, n });
+      checkLength('centerCols', 'A', a, m, n);
+      try {
+        return lib.centerCols(a, m, n);
+      } catch (e) {
+        translate('centerCols', `${m}×${n}`, e);
       }
     },
     svd(a, m, n): SvdResult {

@@ -270,9 +270,61 @@ function cholesky(a: Float64Array, n: number): Float64Array {
 }
 
 /** The portable backend instance. */
+/** Block width of the portable syrk: block columns of the upper triangle, one gemm each. */
+const SYRK_NB = 64;
+
+/**
+ * Row-major SYRK, C ← alpha·op(A)·op(A)ᵀ + beta·C (op(A) = Aᵀ when `trans`): one gemm per block
+ * column of the upper triangle (rows 0 … end of the block), then the upper triangle is mirrored.
+ */
+function syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, beta: number, c: FloatArray, lda = trans ? n : k, ldc = n): void {
+  for (const [name, v] of [['n', n], ['k', k]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`syrk: ${name} must be a non-negative integer, got ${v}`);
+  }
+  if (a.constructor !== c.constructor) throw new DTypeError(`syrk: A and C must share one dtype, got ${a.constructor.name}, ${c.constructor.name}`);
+  const ar = trans ? k : n;
+  const ac = trans ? n : k;
+  if (ar > 0 && ac > 0) {
+    if (!Number.isInteger(lda) || lda < ac) throw new ShapeError(`syrk: leading dimension of A is ${lda}, needs at least ${ac}`);
+    if ((ar - 1) * lda + ac > a.length) throw new ShapeError(`syrk: A is ${ar}×${ac} with leading dimension ${lda} and needs ${(ar - 1) * lda + ac} elements, has ${a.length}`);
+  }
+  if (n > 0) {
+    if (!Number.isInteger(ldc) || ldc < n) throw new ShapeError(`syrk: leading dimension of C is ${ldc}, needs at least ${n}`);
+    if ((n - 1) * ldc + n > c.length) throw new ShapeError(`syrk: C is ${n}×${n} with leading dimension ${ldc} and needs ${(n - 1) * ldc + n} elements, has ${c.length}`);
+  }
+  if (lda < 1) lda = 1;
+  for (let j0 = 0; j0 < n; j0 += SYRK_NB) {
+    const j1 = Math.min(n, j0 + SYRK_NB);
+    // C[0:j1, j0:j1] ← alpha·op(A)[0:j1, :]·op(A)[j0:j1, :]ᵀ + beta·C[0:j1, j0:j1]
+    const b = trans ? a.subarray(j0) : a.subarray(j0 * lda);
+    gemm(trans, !trans, j1, j1 - j0, k, alpha, a, b, beta, c.subarray(j0), lda, lda, ldc);
+  }
+  for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) c[i * ldc + j] = c[j * ldc + i];
+}
+
+/** Column-centred copy: means are row-order sums / m, entries a_ij − μ_j. */
+function centerCols(a: Float64Array, m: number, n: number): Float64Array {
+  if (!Number.isInteger(m) || m < 0 || !Number.isInteger(n) || n < 0) throw new ShapeError(`centerCols: bad shape ${m}×${n}`);
+  if (a.length !== m * n) throw new ShapeError(`centerCols: A has ${a.length} values, expected ${m}×${n} = ${m * n}`);
+  const mu = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    for (let j = 0; j < n; j++) mu[j] += a[o + j];
+  }
+  for (let j = 0; j < n; j++) mu[j] /= m;
+  const d = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    for (let j = 0; j < n; j++) d[o + j] = a[o + j] - mu[j];
+  }
+  return d;
+}
+
 export const portableBackend: Backend = {
   name: 'portable',
   gemm,
+  syrk,
+  centerCols,
   svd,
   eigh,
   qr,

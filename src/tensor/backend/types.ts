@@ -54,6 +54,18 @@ export interface Backend {
     ldb?: number,
     ldc?: number,
   ): void;
+  /**
+   * Symmetric rank-k product C ← alpha·op(A)·op(A)ᵀ + beta·C, row-major, C n×n: op(A) = A (n×k),
+   * or with `trans` op(A) = Aᵀ (A is k×n), so `trans` gives AᵀA. Half the flops of gemm: only the
+   * upper triangle is computed (beta scales only it), then copied into the lower one, so C comes
+   * back exactly symmetric. lda defaults to trans ? n : k, ldc to n. A and C share one dtype.
+   */
+  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, beta: number, c: FloatArray, lda?: number, ldc?: number): void;
+  /**
+   * The m×n row-major matrix minus its column means, as a new array (float64). Means are row-order
+   * sums divided by m and entries a_ij − μ_j, bitwise the same on every backend.
+   */
+  centerCols(a: Float64Array, m: number, n: number): Float64Array;
   /** Thin SVD (LAPACK dgesdd on the native backend). */
   svd(a: Float64Array, m: number, n: number): SvdResult;
   /** Symmetric eigendecomposition (LAPACK dsyevd on the native backend); reads the lower triangle. */

@@ -16,8 +16,14 @@ export interface StopRules {
   patience: number;
   /** Improvement threshold for the patience counter (5e-5). */
   minDelta: number;
-  /** Stop after this many consecutive validations with train and val trial accuracy both 1.0 (0 = off). */
+  /** Stop after this many consecutive validations at trial accuracy 1.0 (0 = off). */
   solvedPatience: number;
+  /**
+   * Which accuracies must be 1.0 for the quick stop: 'train+val' (the spec's `solvedPatience`, default)
+   * or 'val' (validation only: train accuracy is measured with dropout and, for transformers,
+   * teacher-forced, so it can stay below 1.0 on a solved task).
+   */
+  solvedOn?: 'train+val' | 'val';
 }
 
 /** The state of the selection and stopping rules; plain JSON, stored in checkpoints. */
@@ -49,7 +55,8 @@ export interface SelectionDecision {
  * Best rule: if train trial acc ≥ bestTrain − 0.001, bestTrain ← train acc; if in addition val trial
  * acc ≥ bestVal, bestVal ← val acc and this checkpoint is best. Plateau: stop when val trial acc has
  * not exceeded its best by more than minDelta for `patience` consecutive validations. Solved: stop
- * after `solvedPatience` consecutive validations with train and val trial accuracy both 1.0.
+ * after `solvedPatience` consecutive validations with train and val trial accuracy both 1.0 (or val
+ * alone with `solvedOn: 'val'`).
  */
 export function updateSelection(s: SelectionState, epoch: number, trainAcc: number, valAcc: number, rules: StopRules): [SelectionState, SelectionDecision] {
   const n = { ...s };
@@ -71,7 +78,8 @@ export function updateSelection(s: SelectionState, epoch: number, trainAcc: numb
     n.plateauBest = Math.max(s.plateauBest, valAcc);
     n.plateauCount = s.plateauCount + 1;
   }
-  n.solvedCount = trainAcc === 1 && valAcc === 1 ? s.solvedCount + 1 : 0;
+  const solved = valAcc === 1 && (rules.solvedOn === 'val' || trainAcc === 1);
+  n.solvedCount = solved ? s.solvedCount + 1 : 0;
   let stop: SelectionDecision['stop'] = null;
   if (rules.solvedPatience > 0 && n.solvedCount >= rules.solvedPatience) stop = 'solved';
   else if (n.plateauCount >= rules.patience) stop = 'plateau';

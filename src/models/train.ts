@@ -56,6 +56,8 @@ export interface TrainOptions {
   patience?: number;
   /** Stop after n validations with train and val trial accuracy 1.0 (default 0 = off). */
   solvedPatience?: number;
+  /** Which accuracies the quick stop requires at 1.0: 'train+val' (default, the spec) or 'val'. */
+  solvedOn?: 'train+val' | 'val';
   /** Data-set sizes (defaults of tasks.md §5.2). */
   dataSizes?: Partial<TrainingSizes>;
   /** Model sizes other than the paper's (tests). */
@@ -138,7 +140,7 @@ export function trainModel(o: TrainOptions): TrainResult {
   const batchSize = o.batchSize ?? 128;
   const lrMax = o.lrMax ?? 5e-4;
   const warmup = o.warmup ?? 100;
-  const rules: StopRules = { patience: o.patience ?? 300, minDelta: 5e-5, solvedPatience: o.solvedPatience ?? 0 };
+  const rules: StopRules = { patience: o.patience ?? 300, minDelta: 5e-5, solvedPatience: o.solvedPatience ?? 0, solvedOn: o.solvedOn ?? 'train+val' };
   for (const [k, v] of Object.entries({ epochs, validateEvery, batchSize, warmup })) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`train: ${k} must be a positive integer, got ${v}`);
   }

@@ -67,3 +67,18 @@ test('solvedPatience: n consecutive validations with train and val both 1.0', ()
   for (let i = 0; i < 10; i++) [off, d] = updateSelection(off, i, 1, 1, { ...r, solvedPatience: 0 });
   assert.notEqual(d.stop, 'solved');
 });
+
+test("solvedOn 'val' stops on validation accuracy alone; the default also requires train accuracy", () => {
+  const r: StopRules = { patience: 300, minDelta: 5e-5, solvedPatience: 2, solvedOn: 'val' };
+  let s = initialSelection();
+  let d;
+  [s, d] = updateSelection(s, 0, 0.97, 1, r);
+  assert.equal(d.stop, null);
+  [s, d] = updateSelection(s, 1, 0.95, 1, r);
+  assert.equal(d.stop, 'solved');
+  let t = initialSelection();
+  for (let i = 0; i < 5; i++) [t, d] = updateSelection(t, i, 0.97, 1, { ...r, solvedOn: 'train+val' });
+  assert.equal(d.stop, null);
+  [t, d] = updateSelection(t, 9, 0.97, 0.99, r);
+  assert.equal(t.solvedCount, 0);
+});

@@ -21,8 +21,10 @@ bit-identical to an uninterrupted run. Same seed, same weights.
 
 Stopping (by default): after --epochs, after --steps optimizer steps, when validation trial
 accuracy has not improved by more than 5e-5 for 300 validations, or - the quick stop, on by
-default here - once train and validation trial accuracy have both been 1.0 for 5 consecutive
-validations (--solved-patience 0 turns it off, as in the reference).
+default here - once validation trial accuracy (free-running, fresh sequences) has been 1.0
+for 5 consecutive validations (--solved-patience 0 turns it off, as in the reference; --solved-on
+train+val also requires the training batches' trial accuracy, measured with dropout, to be 1.0, as
+the spec's solvedPatience does). The model folder keeps the best checkpoint (models.md §7).
 
 options:
   --task TASK             task id (multi-object, single-object-mod, ...)
@@ -33,9 +35,16 @@ options:
   --steps N               optimizer-step limit (default none)
   --validate-every N      validate after every N-th epoch (default 5)
   --solved-patience N     quick stop after N validations at 1.0 (default 5; 0 = off)
+  --solved-on WHICH       val (default) | train+val: which accuracies the quick stop requires
   --patience N            plateau stop after N validations without improvement (default 300)
   --keep best|last        parameters written to the model folder (default best)
   --quiet                 no progress output`;
+
+function solvedOn(v: string | undefined): 'val' | 'train+val' {
+  if (v === undefined || v === 'val') return 'val';
+  if (v === 'train+val') return 'train+val';
+  throw new InputError(`--solved-on must be 'val' or 'train+val', got '${v}'`);
+}
 
 function intOpt(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -62,6 +71,7 @@ export const trainCommand: Command = {
         steps: { type: 'string' },
         'validate-every': { type: 'string' },
         'solved-patience': { type: 'string' },
+        'solved-on': { type: 'string' },
         patience: { type: 'string' },
         keep: { type: 'string' },
         quiet: { type: 'boolean' },
@@ -85,6 +95,7 @@ export const trainCommand: Command = {
       steps: intOpt('steps', values.steps, 1),
       validateEvery: intOpt('validate-every', values['validate-every'], 1),
       solvedPatience: intOpt('solved-patience', values['solved-patience'], 0) ?? 5,
+      solvedOn: solvedOn(values['solved-on']),
       patience: intOpt('patience', values.patience, 1),
       keep,
       quiet: values.quiet ?? false,

@@ -28,6 +28,7 @@ export interface TrainJobArgs {
   lrMax?: number;
   warmup?: number;
   solvedPatience?: number;
+  solvedOn?: 'train+val' | 'val';
   modelSizes?: DefaultConfigOptions['sizes'];
   dataSizes?: Partial<TrainingSizes>;
   taskConfig?: Partial<TaskConfig>;

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerates the tables of docs/results.md from the run folders of scripts/acceptance-mas.sh (runs/acc).
+cd "$(dirname "$0")/.."
+T() { python3 scripts/results-table.py "$@"; }
+H='| method | k | validation IIA, source→target [95% bootstrap CI] | task accuracy (ceiling) | k = 0 IIA (floor) | steps, ms/step |
+|---|---|---|---|---|---|'
+echo "$H"; T runs/acc/mas-k32 runs/acc/das-k16; echo; echo "--- ksweep"; echo "$H"
+T runs/acc/mas-k1 runs/acc/mas-k2 runs/acc/mas-k4 runs/acc/mas-k8 runs/acc/mas-k16 runs/acc/das-k1 runs/acc/das-k2 runs/acc/das-k4 runs/acc/das-k8 runs/acc/das-k32
+echo; echo "--- stitch"; echo "$H"; T runs/acc/stitch-r2 runs/acc/mas-k2
+echo; echo "--- clmas"; echo "$H"; T runs/acc/clmas-k16-eps0 runs/acc/clmas-k16-eps1
+echo; echo "--- embedding"; echo "$H"; T runs/acc/mas-embedding-k16 runs/acc/mas-gru-tf-embedding-k16

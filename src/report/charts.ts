@@ -168,7 +168,7 @@ export function measureBars(bars: MeasureBar[], opts: { title: string }): ChartS
       x: { field: 'measure', type: 'nominal', title: null, axis: { labelAngle: -30 } },
       xOffset: { field: 'pair', type: 'nominal' },
       y: { field: 'value', type: 'quantitative', title: 'value (1 = identical)', scale: { domain: [0, 1] } },
-      color: { field: 'pair', type: 'nominal', title: 'model pair' },
+      color: { field: 'pair', type: 'nominal', title: 'model pair', legend: { labelLimit: 360, orient: 'bottom', direction: 'vertical' } },
       tooltip: [
         { field: 'pair', type: 'nominal' },
         { field: 'measure', type: 'nominal' },

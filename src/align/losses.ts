@@ -4,7 +4,7 @@
  * ℓ(h', c) = ½[(1 − cos(h', c)) + ‖h' − c‖²/d], cos with the 1e-12 guards of §6.4.
  */
 import { InputError, ShapeError, fmtShape } from '../errors.ts';
-import { crossEntropy } from '../tensor/ops/index.ts';
+import { addScalar, crossEntropy, scale } from '../tensor/ops/index.ts';
 import { Tensor, alloc, fromOp } from '../tensor/tensor.ts';
 import type { CounterfactualBatch } from '../tasks/index.ts';
 
@@ -54,36 +54,11 @@ export function crossEntropyWithBase(logits: Tensor, labels: Int32Array, mask: U
   if (logits.ndim !== 2 || labels.length !== logits.shape[0] || mask.length !== logits.shape[0]) {
     throw new ShapeError(`crossEntropyWithBase: logits ${fmtShape(logits.shape)}, labels [${labels.length}] and mask [${mask.length}] must agree on the rows`);
   }
-  const [N, V] = logits.shape;
-  const z = logits.data;
-  let total = baseSum;
   let count = baseCount;
-  for (let i = 0; i < N; i++) {
-    if (!mask[i]) continue;
-    const y = labels[i];
-    if (!(y >= 0 && y < V)) throw new InputError(`crossEntropyWithBase: label ${y} at row ${i} is out of range [0, ${V})`);
-    total += rowCrossEntropy(z, i * V, V, y);
-    count++;
-  }
-  const out = alloc(logits.dtype, 1);
-  out[0] = count > 0 ? total / count : 0;
-  return fromOp('crossEntropyWithBase', out, [], [logits], (g) => {
-    const res = alloc(logits.dtype, N * V);
-    const w = count > 0 ? g.data[0] / count : 0;
-    if (w === 0) return [new Tensor(res, logits.shape)];
-    for (let i = 0; i < N; i++) {
-      if (!mask[i]) continue;
-      const o = i * V;
-      let mx = -Infinity;
-      for (let j = 0; j < V; j++) if (z[o + j] > mx) mx = z[o + j];
-      let s = 0;
-      for (let j = 0; j < V; j++) s += Math.exp(z[o + j] - mx);
-      const l = mx + Math.log(s);
-      for (let j = 0; j < V; j++) res[o + j] = w * Math.exp(z[o + j] - l);
-      res[o + labels[i]] -= w;
-    }
-    return [new Tensor(res, logits.shape)];
-  });
+  for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
+  const inv = count > 0 ? 1 / count : 0;
+  const sum = crossEntropy(logits, labels, { mask, reduction: 'sum' });
+  return addScalar(scale(sum, inv), baseSum * inv);
 }
 
 /**

@@ -23,8 +23,8 @@ export interface BenchResult {
   [extra: string]: unknown;
 }
 
-/** Median of `reps` timed calls of fn after `warmup` untimed calls, in milliseconds. */
-export function timeMedian(fn: () => void, reps = 7, warmup = 2): number {
+/** Sorted times (ms) of `reps` calls of fn after `warmup` untimed calls. */
+export function timeRuns(fn: () => void, reps = 7, warmup = 2): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const t: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -32,7 +32,12 @@ export function timeMedian(fn: () => void, reps = 7, warmup = 2): number {
     fn();
     t.push(performance.now() - t0);
   }
-  t.sort((a, b) => a - b);
+  return t.sort((a, b) => a - b);
+}
+
+/** Median of `reps` timed calls of fn after `warmup` untimed calls, in milliseconds. */
+export function timeMedian(fn: () => void, reps = 7, warmup = 2): number {
+  const t = timeRuns(fn, reps, warmup);
   return t[Math.floor(t.length / 2)];
 }
 

@@ -8,19 +8,7 @@ import { getBackend, getBackendByName } from '../../src/tensor/backend/index.ts'
 import { nativeBlasCore } from '../../src/tensor/backend/native.ts';
 import type { Backend } from '../../src/tensor/backend/types.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { round, runPythonRef, timeMedian, withRef, type BenchCase, type BenchResult } from '../harness.ts';
-
-/** Sorted times (ms) of `reps` calls after `warmup` untimed ones. */
-function timeRuns(fn: () => void, reps: number, warmup: number): number[] {
-  for (let i = 0; i < warmup; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((x, y) => x - y);
-}
+import { round, runPythonRef, timeMedian, timeRuns, withRef, type BenchCase, type BenchResult } from '../harness.ts';
 
 /** A numpy script that times `stmt` after `setup` and prints {"median_ms": …}. */
 function numpyTimer(setup: string, stmt: string, reps: number): string {

@@ -9,30 +9,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import type { Arch, DefaultConfigOptions, TaskConfig } from '../models/config.ts';
-import { trainModel } from '../models/train.ts';
-import type { TrainingSizes } from '../tasks/datasets.ts';
+import { trainModel, type TrainOptions } from '../models/train.ts';
 import { runAlignJob, type AlignJobArgs } from './align-job.ts';
 import { compareModels } from './compare.ts';
 import type { Json } from './stages.ts';
 
-/** Arguments of a training job (models.md §7; unset fields take the library defaults). */
-export interface TrainJobArgs {
-  task: string;
-  arch: Arch;
-  seed: number;
-  epochs?: number;
-  steps?: number;
-  validateEvery?: number;
-  batchSize?: number;
-  lrMax?: number;
-  warmup?: number;
-  solvedPatience?: number;
-  solvedOn?: 'train+val' | 'val';
-  modelSizes?: DefaultConfigOptions['sizes'];
-  dataSizes?: Partial<TrainingSizes>;
-  taskConfig?: Partial<TaskConfig>;
-}
+/**
+ * Arguments of a training job: trainModel's options minus what the stage runner supplies (folder,
+ * output) and the non-JSON test hook, so they can be config-hashed (unset fields take the defaults).
+ */
+export type TrainJobArgs = Omit<TrainOptions, 'out' | 'quiet' | 'onCheckpoint'>;
 
 /** Arguments of a similarity job: every measure between two model folders on the stimuli. */
 export interface SimilarityJobArgs {

@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../test/fixtures/models"))
-from make_models import save_safetensors  # noqa: E402  (the fixture generator's safetensors writer)
+from make_models import RnnModel, save_safetensors  # noqa: E402  (the fixture generator's model and writer)
 
 torch.set_default_dtype(torch.float32)  # make_models switches the default to float64 on import
 
@@ -61,15 +61,13 @@ def to_batch(trials):
 
 
 # ---------------------------------------------------------------- model (models.md §2, §4)
-class GRUModel(nn.Module):
+class GRUModel(RnnModel):
+    """The fixture generator's GRU (models.md §2, §4 layout and tensor names) plus decoder dropout and a
+    free-running forward for training."""
+
     def __init__(self, V=8, E_=128, H=128, D=512, p=0.5):
-        super().__init__()
-        self.embedding = nn.Embedding(V, E_)
-        self.cell = nn.GRUCell(E_, H)
-        self.dec_hidden = nn.Linear(H, D)
+        super().__init__("gru", V, E_, H, D)
         self.drop = nn.Dropout(p)
-        self.dec_out = nn.Linear(D, V)
-        self.H = H
 
     def forward(self, inp, in_mask):
         """Free-running run (models.md §1.3): logits [B, L, V] and predictions [B, L]."""
@@ -90,17 +88,7 @@ class GRUModel(nn.Module):
 
     def mas_tensors(self):
         """State dict under the names of models.md §6.2."""
-        return {
-            "embedding.weight": self.embedding.weight,
-            "cell.weight_ih": self.cell.weight_ih,
-            "cell.weight_hh": self.cell.weight_hh,
-            "cell.bias_ih": self.cell.bias_ih,
-            "cell.bias_hh": self.cell.bias_hh,
-            "decoder.hidden.weight": self.dec_hidden.weight,
-            "decoder.hidden.bias": self.dec_hidden.bias,
-            "decoder.out.weight": self.dec_out.weight,
-            "decoder.out.bias": self.dec_out.bias,
-        }
+        return self.state_dict_mas()
 
 
 def loss_and_metrics(logits, preds, labels, lab_mask):

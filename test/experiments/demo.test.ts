@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.ts';
 import { demoStages, demoSettings, runDemo } from '../../src/experiments/demo.ts';
+import { findChromium, launchChromium } from '../helpers/browser.ts';
 
 /** Axis titles every chart must show, by chart title. */
 function expectedAxes(title: string): string[] {
@@ -54,17 +55,13 @@ test('mas demo --quick: end to end, report renders in Chromium with every plot p
   await assert.rejects(runDemo({ out, quick: false, quiet: true }), (e: unknown) => e instanceof InputError && /different configuration/.test(e.message) && /--fresh/.test(e.message));
 
   // The report in headless Chromium: every chart has data marks and its axis titles.
-  const exe = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  const exe = findChromium();
   if (!exe) {
     t.diagnostic('chromium not installed; checked the static SVG instead');
     assert.ok((html.match(/class="mark-rect role-mark/g) ?? []).length >= 8);
     return;
   }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: exe,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(exe);
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iiaHeatmap, iiaVsK, lineChart, measureBars, renderReport, renderSvg, type ReportDoc } from '../../src/report/index.ts';
+import { findChromium, launchChromium } from '../helpers/browser.ts';
 
 function sampleDoc(): ReportDoc {
   return {
@@ -91,18 +92,14 @@ test('report renders in headless Chromium with every plot populated', async (t) 
   const dir = mkdtempSync(join(tmpdir(), 'mas-report-'));
   const file = join(dir, 'report.html');
   writeFileSync(file, html);
-  const exe = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  const exe = findChromium();
   if (!exe) {
     // No browser on this machine: check the same facts on the static SVG (the CI script installs Chromium).
     t.diagnostic('chromium not installed; checked the static SVG instead');
     assert.ok((html.match(/class="mark-rect role-mark/g) ?? []).length >= 1);
     return;
   }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: exe,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(exe);
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`file://${file}`);

@@ -36,11 +36,9 @@ export function reportError(err: unknown): number {
     if (process.env.MAS_DEBUG === '1') console.error(err.stack);
     return 2;
   }
-  if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    console.error(`mas: error: ${err.message.split('\n')[0]}`);
-    return 2;
-  }
-  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS')) {
+  // node:util parseArgs errors (unknown option, missing value) are bad input too.
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  if (err instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     console.error(`mas: error: ${err.message.split('\n')[0]}`);
     return 2;
   }

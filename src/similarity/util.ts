@@ -69,7 +69,7 @@ export function checkPair(op: string, x: Mat, y: Mat): void {
  * in the first centred row. Only then is m scanned, to throw the usual NonFiniteInputError.
  */
 export function centerChecked(op: string, name: string, m: Mat): Mat {
-  const c = centerCols(m);
+  const c = centerColumns(m);
   let acc = 0;
   for (let j = 0; j < Math.min(c.cols, c.data.length); j++) acc += c.data[j] * 0;
   if (acc !== 0) checkFinite(op, name, m);
@@ -93,10 +93,8 @@ export function colMeans(m: Mat): Float64Array {
   return mu;
 }
 
-/** A copy with every column centred (mean 0); the backend's fused pass, equal to m − colMeans(m). */
-export function centerCols(m: Mat): Mat {
-  return centerColumns(m);
-}
+/** centerCols(m): a copy with every column centred (the backend's fused pass, equal to m − colMeans(m)). */
+export { centerColumns as centerCols } from '../tensor/linalg.ts';
 
 /** Squared Frobenius norm (sum of squares of all entries). */
 export function frob2(m: Mat | Float64Array): number {
@@ -189,7 +187,7 @@ export function handleConstantUnits(op: string, name: string, m: Mat, opts: Zsco
 /** Per-unit z-score: subtract the mean, divide by the unbiased (n − 1) standard deviation. */
 export function zscoreCols(op: string, name: string, m0: Mat, opts: ZscoreOptions = {}): Mat {
   const m = handleConstantUnits(op, name, m0, opts);
-  const out = centerCols(m);
+  const out = centerColumns(m);
   const n = m.rows;
   const sd = new Float64Array(m.cols);
   for (let i = 0; i < n; i++) for (let j = 0; j < m.cols; j++) sd[j] += out.data[i * m.cols + j] ** 2;
@@ -210,10 +208,8 @@ export function rowNormalize(op: string, name: string, m: Mat): Mat {
   return out;
 }
 
-/** The Gram matrix M Mᵀ (n×n), by syrk (exactly symmetric). */
-export function gram(m: Mat): Mat {
-  return gramOf(m);
-}
+/** gram(m): the Gram matrix M Mᵀ (n×n), by syrk (exactly symmetric). */
+export { gram } from '../tensor/linalg.ts';
 
 /** The cross-product Aᵀ B (by syrk, at half the cost, when B is A). */
 export function crossprod(a: Mat, b: Mat): Mat {
@@ -222,8 +218,8 @@ export function crossprod(a: Mat, b: Mat): Mat {
 
 /** Squared Euclidean distances between rows from the Gram matrix, clamped at 0, exact-zero diagonal. */
 export function sqDistances(m: Mat): Mat {
-  const c = centerCols(m); // distances are translation invariant; centring limits cancellation
-  const g = gram(c);
+  const c = centerColumns(m); // distances are translation invariant; centring limits cancellation
+  const g = gramOf(c);
   const n = m.rows;
   const diag = new Float64Array(n);
   for (let i = 0; i < n; i++) diag[i] = g.data[i * n + i];

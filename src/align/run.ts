@@ -84,6 +84,11 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
       }
     });
   }
+  if (preset.mask === 'zero' && !variables.every((v) => v === 'full')) {
+    // ZeroMask replaces the target's whole state, while a single-variable counterfactual keeps the
+    // target's other variables (e.g. its phase): only the source can supply them, so IIA is capped.
+    warn(`--method ${method} zeroes the target's own coordinates, but --variable ${variables.join(',')} keeps the target's other causal variables in the counterfactual; the stitched state cannot carry them (use --variable full, as the reference's stitching does)`);
+  }
   let k = o.settings.subspace ?? preset.defaultK(point, minWidth);
   if (!Number.isInteger(k) || k < 0) throw new InputError(`--subspace must be a non-negative integer, got ${k}`);
   if (k * variables.length > minWidth) {

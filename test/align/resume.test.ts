@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { prepareRun } from '../../src/align/run.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
 import { defaultConfig } from '../../src/models/config.ts';
 import { createModel, saveModel } from '../../src/models/folder.ts';
@@ -103,4 +104,17 @@ test('a different config in the same folder is refused with a hint; bad input wr
     assert.equal(rr.stderr.trim().split('\n').length, 1);
     assert.ok(!fs.existsSync(out));
   }
+});
+
+test('stitching with a single variable warns that the stitched state cannot carry the rest; full does not', () => {
+  const warnings = (variables: string[]): string[] => {
+    const w: string[] = [];
+    prepareRun({ modelDirs: dirs, settings: { method: 'stitch', layer: 'hidden', variables, subspace: 2, trainPairs: 8, validPairs: 8 }, out: path.join(root, 'never') }, (m) => w.push(m));
+    return w;
+  };
+  const w = warnings(['count']);
+  assert.equal(w.length, 1);
+  assert.match(w[0], /--method stitch zeroes the target's own coordinates.*--variable full/);
+  assert.deepEqual(warnings(['full']), []);
+  assert.ok(!fs.existsSync(path.join(root, 'never')));
 });

@@ -5,6 +5,7 @@
 import { InputError, ShapeError, fmtShape } from '../../errors.ts';
 import type { Rng } from '../../util/rng.ts';
 import { ERF_THRESH, erf, erfc, erfcxTail } from '../erf.ts';
+import { normalCdfF32, normalPdfF32 } from '../normal-table.ts';
 import { Tensor, alloc, fromOp } from '../tensor.ts';
 import { plain } from './util.ts';
 
@@ -59,6 +60,7 @@ const INV_SQRT2PI = 0.3989422804014327; // 1/√(2π)
 /**
  * Exact GELU: x·Φ(x) = ½·x·(1 + erf(x/√2)) (not the tanh approximation). One exp per element
  * serves both Φ (through Cody's erfc·exp(y²) rational part) and the density used by the backward.
+ * Float32 tensors read Φ and φ from the table of normal-table.ts instead.
  */
 export function gelu(x: Tensor): Tensor {
   const xd = x.data;
@@ -66,7 +68,15 @@ export function gelu(x: Tensor): Tensor {
   const out = alloc(x.dtype, n);
   const cdf = new Float64Array(n);
   const pdf = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  if (x.dtype === 'float32') {
+    // Float32: Φ and φ from the interpolation table (normal-table.ts, 3e-10 absolute, ≈ 3× faster).
+    for (let i = 0; i < n; i++) {
+      const v = xd[i];
+      cdf[i] = normalCdfF32(v);
+      pdf[i] = normalPdfF32(v);
+      out[i] = v * cdf[i];
+    }
+  } else for (let i = 0; i < n; i++) {
     const v = xd[i];
     const y = Math.abs(v) * Math.SQRT1_2;
     const e = Math.exp(-0.5 * v * v);

@@ -22,7 +22,7 @@ import type { ClLossKind, LossPositions } from './losses.ts';
 import { createMap, type AlignmentMap, type InvertibleFamily, type MapKind, type OrthoParam, type ZStats } from './maps.ts';
 import { hasDirection, methodPreset, type Direction, type Method } from './methods.ts';
 import { blockLayout, type Block, type MaskKind } from './swap.ts';
-import { runTuple, type SwapContext } from './tuple.ts';
+import { runTuple, tupleClLoss, type SwapContext } from './tuple.ts';
 import type { CounterfactualMode, ObjCountMode } from '../tasks/index.ts';
 
 /** Every setting of an alignment run (stored in config.json; its hash guards resumption). */
@@ -160,6 +160,8 @@ export interface TrainHooks {
   quiet?: boolean;
   /** Stop after this step's checkpoint (tests of resumption). */
   haltAfterStep?: number;
+  /** Run the target model of CL-only directions at every step, not only at validations (tests). */
+  alwaysRunTargets?: boolean;
 }
 
 /** Shuffled pair order, reshuffled when exhausted (mas.md §6.6). */
@@ -319,7 +321,19 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
     const ctx: SwapContext = { realized, blocks, mask, fill: mask === 'zero' ? fills : null };
     let total: Tensor | null = null;
     const trainRows: { k: TupleKey; ce: number; tok: number; trial: number; cl: number }[] = [];
+    const isValidation = step % s.validEvery === 0 || step >= s.steps;
     for (const k of tracked) {
+      if (!inT(k) && !isValidation && !hooks.alwaysRunTargets) {
+        // A CL-only direction between validations: only its CL term enters the loss, and its training
+        // scores are logged only at validations, so the target model need not run (same gradient).
+        if (s.clWeight === 0) continue;
+        const cl = tupleClLoss(data, k, 'train', idx, ctx, s.clLoss);
+        if (cl !== undefined) {
+          const c = scale(cl, s.clWeight / norm);
+          total = total ? add(total, c) : c;
+          continue;
+        }
+      }
       const stepwiseTarget = models[k.trg].model.config.arch === 'transformer';
       const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !stepwiseTarget, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
       let term: Tensor | null = null;
@@ -331,7 +345,6 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
       if (term) total = total ? add(total, term) : term;
       trainRows.push({ k, ce: out.ce.item(), tok: out.scores.tokenAccuracy, trial: out.scores.trialAccuracy, cl: out.cl ? out.cl.item() : NaN });
     }
-    const isValidation = step % s.validEvery === 0 || step >= s.steps;
     let validS = 0;
     if (isValidation) {
       const v0 = performance.now();

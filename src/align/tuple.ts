@@ -75,6 +75,20 @@ export function runTuple(data: MasData, key: TupleKey, split: Split, indices: Ar
   return { batch, ce, cl, scores: scoreTrials(res.predictions, batch) };
 }
 
+/**
+ * The CL loss of a tuple alone, without running the target model: h' is formed from the stored state
+ * at p_t, exactly as in the suffix path. For directions trained only through their latents (CLMAS,
+ * latent stitching), whose behaviour enters no loss between validations. Returns undefined where the
+ * suffix path does not apply or no CL vectors were recorded (the caller then runs runTuple).
+ */
+export function tupleClLoss(data: MasData, key: TupleKey, split: Split, indices: ArrayLike<number>, ctx: SwapContext, clKind: ClLossKind): Tensor | undefined {
+  const tb = data.batch(key, split, indices);
+  const block = ctx.blocks[key.v];
+  if (!tb.prefix || !tb.cl || ctx.identity === true || (ctx.mask !== 'zero' && block.end === block.start)) return undefined;
+  const hp = swapRows(tb.prefix.state, tb.Hs, ctx.realized[key.trg], ctx.realized[key.src], block, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  return clLoss(hp, tb.cl, tb.clOk, clKind);
+}
+
 /** The suffix path: h' from the stored state at p_t, then the RNN from p_t on (prefix.ts). */
 function runSuffix(data: MasData, key: TupleKey, tb: TupleBatch, prefix: PrefixBatch, ctx: SwapContext, o: RunTupleOptions): TupleOutput {
   const target = data.models[key.trg];

@@ -43,6 +43,12 @@ function simStage(s: DemoSettings, name: string, x: string, y: string, layer: st
   };
 }
 
+/**
+ * Stepwise MAS at the embedding swaps the inputs at every position up to p, and uses the reference
+ * configs' default variable set `full` (tasks.md §7.1, Example F).
+ */
+const EMBEDDING: Partial<AlignJobArgs> = { layer: 'embedding', variable: 'full' };
+
 const REF_MEASURES = ['cka-linear', 'rsa-correlation-spearman', 'ref-cka-cos', 'ref-cka-l2', 'ref-rsa-raw-cos-spr', 'ref-rsa-raw-l2-spr', 'ref-rsa-raw-cos-prs', 'ref-rsa-raw-l2-prs', 'ref-rsa-nrm-cos-spr', 'ref-rsa-nrm-l2-spr'];
 
 /** Every reproduction, in `--list` order. */
@@ -70,12 +76,13 @@ export const REPRODUCTIONS: Reproduction[] = [
   },
   {
     name: 'stitching',
-    description: 'Model stitching reaches near-perfect IIA with rank-2 maps between GRUs (it may route through the behavioural null space), while MAS at k = 2 is stricter: stitching at rank 2, 32 and 128 against MAS at k = 2 and 32.',
+    description: 'Model stitching reaches near-perfect IIA with rank-2 maps between GRUs (it may route through the behavioural null space), while MAS at k = 2 is stricter: stitching at rank 2, 32 and 128 against MAS at k = 2 and 32, all with the `full` variable set (a stitched state replaces the whole target state, so only the full counterfactual is attainable).',
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      const full = { variable: 'full' };
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
-        ...[2, 32, 128].map((k) => alignStage(s, 'stitching', `stitch-r${k}`, `stitching rank ${k}`, 'stitch', [a, b], k)),
-        ...[2, 32].map((k) => alignStage(s, 'stitching', `mas-k${k}`, `MAS k = ${k}`, 'mas', [a, b], k))];
+        ...[2, 32, 128].map((k) => alignStage(s, 'stitching', `stitch-r${k}`, `stitching rank ${k}`, 'stitch', [a, b], k, { ...full, steps: s.singleDirectionSteps })),
+        ...[2, 32].map((k) => alignStage(s, 'stitching', `mas-full-k${k}`, `MAS k = ${k}, variable full`, 'mas', [a, b], k, full))];
     },
   },
   {
@@ -94,7 +101,7 @@ export const REPRODUCTIONS: Reproduction[] = [
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
-        alignStage(s, 'embedding', 'mas-embedding-k16', 'MAS at the embedding, k = 16', 'mas', [a, b], 16, { layer: 'embedding' }),
+        alignStage(s, 'embedding', 'mas-embedding-k16', 'MAS at the embedding, k = 16, variable full', 'mas', [a, b], 16, EMBEDDING),
         simStage(s, 'embedding', a, b, 'embedding', REF_MEASURES)];
     },
   },
@@ -105,8 +112,8 @@ export const REPRODUCTIONS: Reproduction[] = [
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       const tf = modelId('transformer', s.seeds[A]);
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]), trainStage(s, 'transformer', s.seeds[A]),
-        alignStage(s, 'gru-transformer', 'mas-gru-transformer-k16', 'MAS GRU ↔ transformer (embedding), k = 16', 'mas', [a, tf], 16, { layer: 'embedding' }),
-        alignStage(s, 'gru-transformer', 'mas-gru-gru-k16', 'MAS GRU ↔ GRU (embedding), k = 16', 'mas', [a, b], 16, { layer: 'embedding' }),
+        alignStage(s, 'gru-transformer', 'mas-gru-transformer-k16', 'MAS GRU ↔ transformer (embedding), k = 16, variable full', 'mas', [a, tf], 16, EMBEDDING),
+        alignStage(s, 'gru-transformer', 'mas-gru-gru-k16', 'MAS GRU ↔ GRU (embedding), k = 16, variable full', 'mas', [a, b], 16, EMBEDDING),
         simStage(s, 'gru-transformer', a, tf, 'embedding'), simStage(s, 'gru-transformer', a, tf, 'layer.0'), simStage(s, 'gru-transformer', a, b, 'embedding')];
     },
   },
@@ -118,7 +125,7 @@ export const REPRODUCTIONS: Reproduction[] = [
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
         simStage(s, 'rsa-cka', a, b, 'layer.0', REF_MEASURES), simStage(s, 'rsa-cka', a, b, 'embedding', REF_MEASURES),
         alignStage(s, 'rsa-cka', 'mas-k32', 'MAS layer.0, k = 32', 'mas', [a, b], 32),
-        alignStage(s, 'rsa-cka', 'mas-embedding-k16', 'MAS embedding, k = 16', 'mas', [a, b], 16, { layer: 'embedding' })];
+        alignStage(s, 'rsa-cka', 'mas-embedding-k16', 'MAS embedding, k = 16, variable full', 'mas', [a, b], 16, EMBEDDING)];
     },
   },
 ];

@@ -30,6 +30,8 @@ export interface AlignRun {
   method: string;
   k: number;
   layer: string;
+  /** The swapped causal variable(s), e.g. "count" or "full". */
+  variables: string;
   /** Labels of the aligned models (arch-seed), in model order. */
   models: string[];
   iia: number[][];
@@ -126,6 +128,7 @@ function readAlign(dir: string, cfg: Record<string, unknown>): AlignRun | null {
     method: String(r.method),
     k: numOr(r.subspace, NaN),
     layer: String(r.layer),
+    variables: Array.isArray(r.variables) ? (r.variables as unknown[]).map(String).join(',') : String(r.variables ?? ''),
     models,
     iia: nullify(r.iia),
     ci,
@@ -244,7 +247,7 @@ function alignSection(aligns: AlignRun[]): Section | null {
     );
     const what = a.method === 'stitch' ? `rank ${a.k}` : `k = ${a.k}`;
     const cap =
-      `${a.method.toUpperCase()} at ${a.layer}, ${what}: ${a.steps} steps (${a.stopReason}), ${f3(a.msPerStep / 1000)} s/step. ` +
+      `${a.method.toUpperCase()} at ${a.layer}, variable ${a.variables}, ${what}: ${a.steps} steps (${a.stopReason}), ${f3(a.msPerStep / 1000)} s/step. ` +
       `Rows: source, columns: target; 95% bootstrap CI below each value. Task accuracy ${a.taskAccuracy.map(f3).join(', ')}` +
       (a.k0 ? `; k = 0 floor ${a.k0.flat().filter(Number.isFinite).map(f3).join(', ')}.` : '.');
     blocks.push({ kind: 'chart', spec: iiaHeatmap(cells, { title: `${a.label}: IIA` }), caption: cap });
@@ -259,13 +262,13 @@ function kSection(aligns: AlignRun[]): Section | null {
   const groups = new Map<string, AlignRun[]>();
   for (const a of aligns) {
     if (a.models.length !== 2 || !['mas', 'stitch'].includes(a.method)) continue;
-    const key = `${pairName(a.models)} @ ${a.layer}`;
+    const key = `${pairName(a.models)} @ ${a.layer}, variable ${a.variables}`;
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   const blocks: Block[] = [];
   for (const [key, runs] of groups) {
     const mas = runs.filter((r) => r.method === 'mas');
-    if (mas.length < 2) continue;
+    if (mas.length < 2 && !runs.some((r) => r.method === 'stitch')) continue;
     const pts: KPoint[] = [];
     const push = (r: AlignRun, s: number, t: number, series: string): void => {
       const v = r.iia[s]?.[t];
@@ -280,7 +283,7 @@ function kSection(aligns: AlignRun[]): Section | null {
       if (w.length > 0) pts.push({ k: r.k, iia: w.reduce((x, y) => x + y, 0) / w.length, series: 'MAS within-model (mean)' });
     }
     for (const r of runs.filter((x) => x.method === 'stitch')) push(r, 0, 1, 'stitching 0→1');
-    const das = aligns.filter((a) => a.method === 'das' && a.layer === runs[0].layer && a.models[0] === runs[0].models[0]);
+    const das = aligns.filter((a) => a.method === 'das' && a.layer === runs[0].layer && a.variables === runs[0].variables && a.models[0] === runs[0].models[0]);
     for (const r of das) push(r, 0, 0, 'DAS (model 0)');
     blocks.push({ kind: 'chart', spec: iiaVsK(pts, { title: `IIA against k: ${key}` }), caption: 'Validation IIA of the final maps for each subspace size (stitching: the map rank), with 95% bootstrap CIs.' });
   }

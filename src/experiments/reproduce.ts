@@ -48,6 +48,10 @@ function simStage(s: DemoSettings, name: string, x: string, y: string, layer: st
  * configs' default variable set `full` (tasks.md §7.1, Example F).
  */
 const EMBEDDING: Partial<AlignJobArgs> = { layer: 'embedding', variable: 'full' };
+/** The paper's single "Count" variable (the reference figure of reference-figures.md §4). */
+const COUNT: Partial<AlignJobArgs> = { variable: 'count' };
+/** Every variable but obj_count (phase and count): what a stitched state can carry. */
+const FULL: Partial<AlignJobArgs> = { variable: 'full' };
 
 const REF_MEASURES = ['cka-linear', 'rsa-correlation-spearman', 'ref-cka-cos', 'ref-cka-l2', 'ref-rsa-raw-cos-spr', 'ref-rsa-raw-l2-spr', 'ref-rsa-raw-cos-prs', 'ref-rsa-raw-l2-prs', 'ref-rsa-nrm-cos-spr', 'ref-rsa-nrm-l2-spr'];
 
@@ -59,19 +63,20 @@ export const REPRODUCTIONS: Reproduction[] = [
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
-        alignStage(s, 'seeds', 'mas-k32', 'MAS GRU ↔ GRU, k = 32', 'mas', [a, b], 32),
-        alignStage(s, 'seeds', 'das-a-k16', `DAS in GRU ${s.seeds[A]}, k = 16`, 'das', [a], 16),
-        alignStage(s, 'seeds', 'das-b-k16', `DAS in GRU ${s.seeds[B]}, k = 16`, 'das', [b], 16)];
+        alignStage(s, 'seeds', 'mas-k32', 'MAS GRU ↔ GRU, k = 32, variable count', 'mas', [a, b], 32, COUNT),
+        alignStage(s, 'seeds', 'das-a-k16', `DAS in GRU ${s.seeds[A]}, k = 16, variable count`, 'das', [a], 16, COUNT),
+        alignStage(s, 'seeds', 'das-b-k16', `DAS in GRU ${s.seeds[B]}, k = 16, variable count`, 'das', [b], 16, COUNT)];
     },
   },
   {
     name: 'k-sweep',
-    description: 'GRU behaviour compresses to about 4 dimensions: MAS IIA against k ∈ {1, 2, 4, 8, 16, 32, 64}, with DAS at k = 4 and k = 16 beside it.',
+    description: 'GRU behaviour compresses to about 4 dimensions: MAS IIA against k ∈ {1, 2, 4, 8, 16, 32, 64} with the variable set `full`, with DAS at k = 4 and k = 16 beside it, and MAS with the single variable `count` at k = 4 and 32 (which needs more dimensions).',
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
-        ...[1, 2, 4, 8, 16, 32, 64].map((k) => alignStage(s, 'k-sweep', `mas-k${k}`, `MAS k = ${k}`, 'mas', [a, b], k)),
-        alignStage(s, 'k-sweep', 'das-k4', 'DAS k = 4', 'das', [a], 4), alignStage(s, 'k-sweep', 'das-k16', 'DAS k = 16', 'das', [a], 16)];
+        ...[1, 2, 4, 8, 16, 32, 64].map((k) => alignStage(s, 'k-sweep', `mas-full-k${k}`, `MAS k = ${k}, variable full`, 'mas', [a, b], k, FULL)),
+        alignStage(s, 'k-sweep', 'das-full-k4', 'DAS k = 4, variable full', 'das', [a], 4, FULL), alignStage(s, 'k-sweep', 'das-full-k16', 'DAS k = 16, variable full', 'das', [a], 16, FULL),
+        ...[4, 32].map((k) => alignStage(s, 'k-sweep', `mas-count-k${k}`, `MAS k = ${k}, variable count`, 'mas', [a, b], k, COUNT))];
     },
   },
   {
@@ -79,7 +84,7 @@ export const REPRODUCTIONS: Reproduction[] = [
     description: 'Model stitching reaches near-perfect IIA with rank-2 maps between GRUs (it may route through the behavioural null space), while MAS at k = 2 is stricter: stitching at rank 2, 32 and 128 against MAS at k = 2 and 32, all with the `full` variable set (a stitched state replaces the whole target state, so only the full counterfactual is attainable).',
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
-      const full = { variable: 'full' };
+      const full = FULL;
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
         ...[2, 32, 128].map((k) => alignStage(s, 'stitching', `stitch-r${k}`, `stitching rank ${k}`, 'stitch', [a, b], k, { ...full, steps: s.singleDirectionSteps })),
         ...[2, 32].map((k) => alignStage(s, 'stitching', `mas-full-k${k}`, `MAS k = ${k}, variable full`, 'mas', [a, b], k, full))];
@@ -91,7 +96,7 @@ export const REPRODUCTIONS: Reproduction[] = [
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       const out: Stage[] = [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B])];
-      for (const k of [16, 64]) for (const eps of [0, 1, 8]) out.push(alignStage(s, 'clmas', `clmas-k${k}-eps${eps}`, `CLMAS k = ${k}, ε = ${eps}`, 'clmas', [a, b], k, { clEps: eps }));
+      for (const k of [16, 64]) for (const eps of [0, 1, 8]) out.push(alignStage(s, 'clmas', `clmas-k${k}-eps${eps}`, `CLMAS k = ${k}, ε = ${eps}, variable count`, 'clmas', [a, b], k, { ...COUNT, clEps: eps }));
       return out;
     },
   },
@@ -124,7 +129,7 @@ export const REPRODUCTIONS: Reproduction[] = [
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
         simStage(s, 'rsa-cka', a, b, 'layer.0', REF_MEASURES), simStage(s, 'rsa-cka', a, b, 'embedding', REF_MEASURES),
-        alignStage(s, 'rsa-cka', 'mas-k32', 'MAS layer.0, k = 32', 'mas', [a, b], 32),
+        alignStage(s, 'rsa-cka', 'mas-k32', 'MAS layer.0, k = 32, variable count', 'mas', [a, b], 32, COUNT),
         alignStage(s, 'rsa-cka', 'mas-embedding-k16', 'MAS embedding, k = 16, variable full', 'mas', [a, b], 16, EMBEDDING)];
     },
   },

@@ -16,4 +16,5 @@ for d in sys.argv[1:]:
             cells.append(f"{s}→{t} **{r['iia'][s][t]:.3f}** [{lo:.3f}, {hi:.3f}]")
     floor = ", ".join(f"{x:.3f}" for row in r["k0_iia"] for x in row)
     ceil = ", ".join(f"{x:.3f}" for x in r["task_accuracy"])
-    print(f"| {r['method']} | {r['subspace']} | {'<br>'.join(cells)} | {ceil} | {floor} | {r['steps']} ({r['stop_reason']}), {r['ms_per_step']:.0f} ms |")
+    var = ",".join(r.get("variables", [])) or "?"
+    print(f"| {r['method']} ({var}) | {r['subspace']} | {'<br>'.join(cells)} | {ceil} | {floor} | {r['steps']} ({r['stop_reason']}), {r['ms_per_step']:.0f} ms |")

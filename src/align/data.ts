@@ -73,7 +73,8 @@ export function recordStates(model: SequenceModel, trials: readonly Trial[], poi
     for (let s = 0; s < n; s += batchSize) {
       const part = trials.slice(s, s + batchSize);
       const batch = makeBatch(part, vocab);
-      const res = model.forward(batch, { mode: 'eval', freeRun, record: [point] });
+      // Only the vectors are kept: decode just the positions whose prediction is fed back.
+      const res = model.forward(batch, { mode: 'eval', freeRun, record: [point], decode: 'fed' });
       const rec = res.recorded.get(point);
       if (!rec) throw new InputError(`recordStates: the model did not record hook point ${point}`);
       data ??= rec.dtype === 'float64' ? new Float64Array(rows * d) : new Float32Array(rows * d);

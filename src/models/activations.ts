@@ -48,7 +48,7 @@ export function recordActivations(model: SequenceModel, sequences: readonly (rea
       const T = Math.max(...chunk.map((s) => s.length));
       const tokens = new Int32Array(chunk.length * T).fill(padId);
       chunk.forEach((s, b) => tokens.set(s, b * T));
-      const res = model.forward({ tokens, batch: chunk.length, steps: T }, { mode: 'eval', freeRun: false, record: [hook] });
+      const res = model.forward({ tokens, batch: chunk.length, steps: T }, { mode: 'eval', freeRun: false, record: [hook], decode: 'fed' });
       const v = res.recorded.get(hook)!.data;
       chunk.forEach((s, b) => {
         for (let t = 0; t < s.length; t++) {

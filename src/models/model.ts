@@ -49,6 +49,12 @@ export interface ForwardOptions {
   record?: readonly string[];
   /** Dropout randomness; required in train mode when dropout > 0. */
   rng?: Rng;
+  /**
+   * 'fed' (RNNs, no gradient): decode only the positions whose prediction is fed back when running
+   * free; other logits rows are 0 and their predictions −1. For passes that only record hook vectors.
+   * Transformers always decode every position. Default 'all'.
+   */
+  decode?: 'all' | 'fed';
 }
 
 /** The result of a forward pass. */

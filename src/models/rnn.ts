@@ -102,6 +102,7 @@ export class RnnModel implements SequenceModel {
       recordStates: record.has('layer.0'),
       recordInputs: record.has('embedding'),
       ...(init ? { initialState: init.state, initialStateAt: init.at } : {}),
+      ...(opts.decode ? { decode: opts.decode } : {}),
     });
     const fed = tokens.slice();
     if (free) {

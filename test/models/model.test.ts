@@ -244,3 +244,40 @@ test('recording through aliases; train-mode dropout is seeded', () => {
   const fresh = createModel(m.config, new Rng(1));
   assert.equal(fresh.parameters().size, 9);
 });
+
+test("decode 'fed': same states and fed tokens as a full decode, logits only where fed, refused with a graph", () => {
+  for (const arch of ['gru', 'lstm'] as const) {
+    const m = tiny(arch, 4);
+    const vocab = m.config.vocab;
+    const B = 3;
+    const T = 7;
+    const tokens = new Int32Array(B * T);
+    const inputMask = new Uint8Array(B * T);
+    const rows = ['B D0 D1 T R R R', 'B D2 T R R E P', 'B D1 D0 D2 T R R'];
+    rows.forEach((r, b) => {
+      const t = ids(r, vocab);
+      tokens.set(t, b * T);
+      t.forEach((x, i) => (inputMask[b * T + i] = vocab[x] === 'R' ? 1 : 0));
+    });
+    for (const freeRun of [true, false]) {
+      const full = m.forward({ tokens, batch: B, steps: T, inputMask }, { mode: 'eval', freeRun, record: ['layer.0'] });
+      const fed = m.forward({ tokens, batch: B, steps: T, inputMask }, { mode: 'eval', freeRun, record: ['layer.0'], decode: 'fed' });
+      assert.deepEqual(Array.from(fed.recorded.get('layer.0')!.data), Array.from(full.recorded.get('layer.0')!.data), `${arch} states`);
+      assert.deepEqual(Array.from(fed.fed), Array.from(full.fed), `${arch} fed tokens`);
+      const V = vocab.length;
+      for (let i = 0; i < B * T; i++) {
+        const isFedSource = freeRun && i % T < T - 1 && inputMask[i + 1] === 1 && !full.pad[i + 1];
+        if (isFedSource) {
+          assert.equal(fed.predictions[i], full.predictions[i], `${arch} prediction ${i}`);
+          assert.deepEqual(Array.from(fed.logits.data.subarray(i * V, (i + 1) * V)), Array.from(full.logits.data.subarray(i * V, (i + 1) * V)));
+        } else {
+          assert.equal(fed.predictions[i], -1, `${arch} ${freeRun} no prediction at ${i}`);
+          assert.ok(fed.logits.data.subarray(i * V, (i + 1) * V).every((z) => z === 0));
+        }
+      }
+    }
+    // With a graph (a parameter requires grad) the option is refused.
+    m.parameters().get('decoder.out.bias')!.requiresGrad = true;
+    assert.throws(() => m.forward({ tokens, batch: B, steps: T }, { mode: 'eval', freeRun: false, decode: 'fed' }), /decode 'fed'/);
+  }
+});

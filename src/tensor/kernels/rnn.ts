@@ -93,6 +93,12 @@ export interface RnnRunOptions {
    * drives t ≥ 1. This resumes a run from a known state, e.g. an intervened state (MAS suffixes).
    */
   initialStateAt?: 'before' | 'at';
+  /**
+   * 'fed': decode only the positions whose prediction is fed back (free-running); the other rows of
+   * the logits are 0 and their predictions −1. For runs that only record vectors: the decoder is most
+   * of a step's cost. Not allowed when a graph is recorded. Default 'all'.
+   */
+  decode?: 'all' | 'fed';
 }
 
 /** Outputs of `runRnn`. */
@@ -306,6 +312,7 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
   const initBefore = init !== null && !startAt;
   if (init) inputsList.push(init);
   const needGraph = isGradEnabled() && inputsList.some((t) => t.requiresGrad);
+  if (needGraph && opts.decode === 'fed') throw new InputError(`${op}: decode 'fed' leaves logits out and cannot record a graph; run it under noGrad`);
   // Without weight gradients (frozen MAS models, no-grad runs) and without recorded states, rows whose
   // sequence has ended (after their last non-pad position) and that lie outside the step's GEMM rows
   // [0, active[t]) are skipped entirely: nothing reads their carried state or their (zero) gradients.
@@ -505,14 +512,16 @@ export function runRnn(params: RnnParams, opts: RnnRunOptions): RnnRunResult {
       decodeSlots(s0, nSlots);
     }
   }
-  // Decode every remaining non-pad position in one batch.
-  const sRest = nSlots;
-  for (let r = 0; r < N0; r++) if (!padTM[r] && slotOfRow[r] < 0) addSlot(r, hs, r * H);
-  decodeSlots(sRest, nSlots);
+  // Decode every remaining non-pad position in one batch (unless only the fed ones were asked for).
+  if (opts.decode !== 'fed') {
+    const sRest = nSlots;
+    for (let r = 0; r < N0; r++) if (!padTM[r] && slotOfRow[r] < 0) addSlot(r, hs, r * H);
+    decodeSlots(sRest, nSlots);
+  }
 
   // ---- outputs ----
   const logitsData = alloc(dtype, N0 * Vout);
-  for (let s = 0; s < N; s++) {
+  for (let s = 0; s < nSlots; s++) {
     const o = slotOut[s];
     logitsData.set(decZ.subarray(s * Vout, (s + 1) * Vout), o * Vout);
   }

@@ -119,7 +119,7 @@ export function iiaVsK(points: KPoint[], opts: { title: string }): ChartSpec {
         encoding: {
           x: { field: 'k', type: 'quantitative', title: 'subspace size k', scale: { type: 'log', base: 2 } },
           y: { field: 'iia', type: 'quantitative', title: 'validation IIA', scale: { domain: [0, 1] } },
-          color: { field: 'series', type: 'nominal', title: null },
+          color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 240 } },
           tooltip: [
             { field: 'series', type: 'nominal' },
             { field: 'k', type: 'quantitative' },

@@ -53,60 +53,34 @@ export function geluDropoutRows(
   keepRow: Int32Array | null,
   scale: number,
 ): void {
-  if (out instanceof Float32Array) {
-    geluDropoutRowsF32(pre, out, deriv, s0, s1, width, bias, keep, keepRow, scale);
-    return;
-  }
+  const table = out instanceof Float32Array; // float32: Φ and φ from the interpolation table
   for (let s = s0; s < s1; s++) {
     const base = s * width;
     const mo = keep !== null && keepRow !== null ? keepRow[s] : -1;
     for (let k = 0; k < width; k++) {
       const i = base + k;
       const x = pre[i] + bias[k];
-      const y = Math.abs(x) * SQRT1_2;
       let cdf: number;
       let pdf = -1;
-      if (y < 0.46875) cdf = 0.5 + 0.5 * erfSmall(x * SQRT1_2);
-      else if (y > 27) {
-        cdf = x > 0 ? 1 : 0;
-        pdf = 0;
-      } else {
-        const ex = Math.exp(-y * y);
-        const half = 0.5 * ex * erfcxTail(y);
-        cdf = x > 0 ? 1 - half : half;
-        pdf = ex * INV_SQRT_2PI;
+      if (table) cdf = normalCdfF32(x);
+      else {
+        const y = Math.abs(x) * SQRT1_2;
+        if (y < 0.46875) cdf = 0.5 + 0.5 * erfSmall(x * SQRT1_2);
+        else if (y > 27) {
+          cdf = x > 0 ? 1 : 0;
+          pdf = 0;
+        } else {
+          const ex = Math.exp(-y * y);
+          const half = 0.5 * ex * erfcxTail(y);
+          cdf = x > 0 ? 1 - half : half;
+          pdf = ex * INV_SQRT_2PI;
+        }
       }
       out[i] = mo < 0 ? x * cdf : x * cdf * (keep![mo + k] * scale); // branch-free on the random mask
       if (deriv !== null) {
-        if (pdf < 0) pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+        if (pdf < 0) pdf = table ? normalPdfF32(x) : INV_SQRT_2PI * Math.exp(-0.5 * x * x);
         deriv[i] = cdf + x * pdf;
       }
-    }
-  }
-}
-
-/** geluDropoutRows for float32 outputs, with Φ and φ from the interpolation table. */
-function geluDropoutRowsF32(
-  pre: Float32Array | Float64Array,
-  out: Float32Array,
-  deriv: Float32Array | Float64Array | null,
-  s0: number,
-  s1: number,
-  width: number,
-  bias: Float32Array | Float64Array,
-  keep: Uint8Array | null,
-  keepRow: Int32Array | null,
-  scale: number,
-): void {
-  for (let s = s0; s < s1; s++) {
-    const base = s * width;
-    const mo = keep !== null && keepRow !== null ? keepRow[s] : -1;
-    for (let k = 0; k < width; k++) {
-      const i = base + k;
-      const x = pre[i] + bias[k];
-      const cdf = normalCdfF32(x);
-      out[i] = mo < 0 ? x * cdf : x * cdf * (keep![mo + k] * scale);
-      if (deriv !== null) deriv[i] = cdf + x * normalPdfF32(x);
     }
   }
 }

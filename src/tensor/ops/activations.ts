@@ -57,43 +57,41 @@ export function relu(x: Tensor): Tensor {
 
 const INV_SQRT2PI = 0.3989422804014327; // 1/√(2π)
 
+/** Φ(v) in float64 with Cody's erf; `e` = exp(−v²/2), the unnormalized density, computed by the caller. */
+function cdfCody(v: number, e: number): number {
+  const y = Math.abs(v) * Math.SQRT1_2;
+  if (y <= ERF_THRESH) return 0.5 * (1 + erf(v * Math.SQRT1_2));
+  if (y < 6) {
+    const tail = 0.5 * e * erfcxTail(y); // ½ erfc(|v|/√2)
+    return v > 0 ? 1 - tail : tail;
+  }
+  return v > 0 ? 1 : 0.5 * erfc(y);
+}
+
 /**
- * Exact GELU: x·Φ(x) = ½·x·(1 + erf(x/√2)) (not the tanh approximation). One exp per element
- * serves both Φ (through Cody's erfc·exp(y²) rational part) and the density used by the backward.
- * Float32 tensors read Φ and φ from the table of normal-table.ts instead.
+ * Exact GELU: x·Φ(x) = ½·x·(1 + erf(x/√2)) (not the tanh approximation). Float64: Φ from Cody's erf,
+ * whose erfc·exp(y²) rational part shares one exp with the density. Float32: Φ and φ from the table
+ * of normal-table.ts (3e-10 absolute). The forward computes only the output; the backward
+ * recomputes Φ and φ from the input (no per-call buffers, nothing extra in no-grad passes).
  */
 export function gelu(x: Tensor): Tensor {
   const xd = x.data;
   const n = xd.length;
   const out = alloc(x.dtype, n);
-  const cdf = new Float64Array(n);
-  const pdf = new Float64Array(n);
-  if (x.dtype === 'float32') {
-    // Float32: Φ and φ from the interpolation table (normal-table.ts, 3e-10 absolute, ≈ 3× faster).
-    for (let i = 0; i < n; i++) {
-      const v = xd[i];
-      cdf[i] = normalCdfF32(v);
-      pdf[i] = normalPdfF32(v);
-      out[i] = v * cdf[i];
-    }
-  } else for (let i = 0; i < n; i++) {
-    const v = xd[i];
-    const y = Math.abs(v) * Math.SQRT1_2;
-    const e = Math.exp(-0.5 * v * v);
-    let c: number;
-    if (y <= ERF_THRESH) c = 0.5 * (1 + erf(v * Math.SQRT1_2));
-    else if (y < 6) {
-      const tail = 0.5 * e * erfcxTail(y); // ½ erfc(|v|/√2)
-      c = v > 0 ? 1 - tail : tail;
-    } else c = v > 0 ? 1 : 0.5 * erfc(y);
-    cdf[i] = c;
-    pdf[i] = e * INV_SQRT2PI;
-    out[i] = v * c;
-  }
+  const f32 = x.dtype === 'float32';
+  if (f32) for (let i = 0; i < n; i++) out[i] = xd[i] * normalCdfF32(xd[i]);
+  else for (let i = 0; i < n; i++) out[i] = xd[i] * cdfCody(xd[i], Math.exp(-0.5 * xd[i] * xd[i]));
   return fromOp('gelu', out, x.shape, [x], (g) => {
     const gd = g.data;
     const r = alloc(x.dtype, n);
-    for (let i = 0; i < n; i++) r[i] = gd[i] * (cdf[i] + xd[i] * pdf[i]);
+    for (let i = 0; i < n; i++) {
+      const v = xd[i];
+      if (f32) r[i] = gd[i] * (normalCdfF32(v) + v * normalPdfF32(v));
+      else {
+        const e = Math.exp(-0.5 * v * v);
+        r[i] = gd[i] * (cdfCody(v, e) + v * e * INV_SQRT2PI);
+      }
+    }
     return [plain(r, x.shape)];
   });
 }

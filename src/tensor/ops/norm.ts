@@ -19,7 +19,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   const gd = gamma.data;
   const bd = beta.data;
   const out = alloc(dt, xd.length);
-  const xhat = new Float64Array(xd.length);
+  // Per-row mean and 1/std only: the backward recomputes x̂ = (x − mean)·rstd (the same operations,
+  // so the same values) instead of keeping an [rows, d] float64 copy alive for every call.
+  const means = new Float64Array(rows);
   const rstd = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * d;
@@ -32,12 +34,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
       v += c * c;
     }
     const rs = 1 / Math.sqrt(v / d + eps);
+    means[r] = mean;
     rstd[r] = rs;
-    for (let j = 0; j < d; j++) {
-      const h = (xd[o + j] - mean) * rs;
-      xhat[o + j] = h;
-      out[o + j] = h * gd[j] + bd[j];
-    }
+    for (let j = 0; j < d; j++) out[o + j] = (xd[o + j] - mean) * rs * gd[j] + bd[j];
   }
   return fromOp('layerNorm', out, x.shape, [x, gamma, beta], (g) => {
     const god = g.data;
@@ -49,17 +48,18 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
       for (let r = 0; r < rows; r++) {
         const o = r * d;
         // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat ⊙ xhat)), dxhat = g ⊙ γ
+        const mean = means[r];
+        const rs = rstd[r];
         let s1 = 0;
         let s2 = 0;
         for (let j = 0; j < d; j++) {
           const dh = god[o + j] * gd[j];
           s1 += dh;
-          s2 += dh * xhat[o + j];
+          s2 += dh * ((xd[o + j] - mean) * rs);
         }
         s1 /= d;
         s2 /= d;
-        const rs = rstd[r];
-        for (let j = 0; j < d; j++) res[o + j] = rs * (god[o + j] * gd[j] - s1 - xhat[o + j] * s2);
+        for (let j = 0; j < d; j++) res[o + j] = rs * (god[o + j] * gd[j] - s1 - (xd[o + j] - mean) * rs * s2);
       }
       gx = plain(res, x.shape);
     }
@@ -70,8 +70,10 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
       const ab = new Float64Array(d);
       for (let r = 0; r < rows; r++) {
         const o = r * d;
+        const mean = means[r];
+        const rs = rstd[r];
         for (let j = 0; j < d; j++) {
-          ag[j] += god[o + j] * xhat[o + j];
+          ag[j] += god[o + j] * ((xd[o + j] - mean) * rs);
           ab[j] += god[o + j];
         }
       }

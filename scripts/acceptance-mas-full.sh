@@ -12,8 +12,9 @@ run() { local name=$1; shift; [ -f "$OUT/$name/result.json" ] && return 0; mas a
 mkdir -p "$OUT"
 G="--layer layer.0 --variable full"
 run stitch-full-r2 --models "$A" "$B" --method stitch $G --subspace 2 --steps 1000
-for k in 1 2 4 8 16; do run "das-full-k$k" --models "$A" --method das $G --subspace $k --steps 1000; done
-for k in 2 4 8; do run "mas-full-k$k" --models "$A" "$B" $G --subspace $k --steps 1000; done
+for k in 1 2 4 8 16 32; do run "das-full-k$k" --models "$A" --method das $G --subspace $k --steps 1000; done
+for k in 1 2 4 8; do run "mas-full-k$k" --models "$A" "$B" $G --subspace $k --steps 1000; done
 for k in 16 32; do run "mas-full-k$k" --models "$A" "$B" $G --subspace $k --steps 500; done
+run mas-count-k4-long --models "$A" "$B" --layer layer.0 --variable count --subspace 4 --steps 1500
 run emb-gru-full-k16 --models "$A" "$B" --layer embedding --variable full --subspace 16 --steps 1000 --valid-pairs 500
 run emb-gru-tf-full-k16 --models "$A" "$TF" --layer embedding --variable full --subspace 16 --steps 300 --batch 64 --valid-pairs 400

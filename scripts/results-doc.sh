@@ -9,3 +9,8 @@ T runs/acc/mas-k1 runs/acc/mas-k2 runs/acc/mas-k4 runs/acc/mas-k8 runs/acc/mas-k
 echo; echo "--- stitch"; echo "$H"; T runs/acc/stitch-r2 runs/acc/mas-k2
 echo; echo "--- clmas"; echo "$H"; T runs/acc/clmas-k16-eps0 runs/acc/clmas-k16-eps1
 echo; echo "--- embedding"; echo "$H"; T runs/acc/mas-embedding-k16 runs/acc/mas-gru-tf-embedding-k16
+echo; echo "--- second round: full"; echo "$H"
+T runs/s2/mas-full-k1 runs/s2/mas-full-k2 runs/s2/mas-full-k4 runs/s2/mas-full-k8 runs/s2/mas-full-k16 runs/s2/mas-full-k32 runs/s2/mas-count-k4-long
+T runs/s2/das-full-k1 runs/s2/das-full-k2 runs/s2/das-full-k4 runs/s2/das-full-k8 runs/s2/das-full-k16 runs/s2/das-full-k32
+echo; echo "--- stitch full"; echo "$H"; T runs/s2/stitch-full-r2 runs/s2/mas-full-k2
+echo; echo "--- embedding full"; echo "$H"; T runs/s2/emb-gru-full-k16 runs/s2/emb-gru-tf-full-k16

@@ -15,6 +15,10 @@ run stitch-full-r2 --models "$A" "$B" --method stitch $G --subspace 2 --steps 10
 for k in 1 2 4 8 16 32; do run "das-full-k$k" --models "$A" --method das $G --subspace $k --steps 1000; done
 for k in 1 2 4 8; do run "mas-full-k$k" --models "$A" "$B" $G --subspace $k --steps 1000; done
 for k in 16 32; do run "mas-full-k$k" --models "$A" "$B" $G --subspace $k --steps 500; done
-run mas-count-k4-long --models "$A" "$B" --layer layer.0 --variable count --subspace 4 --steps 1500
+run mas-count-k4-long --models "$A" "$B" --layer layer.0 --variable count --subspace 4 --steps 1000
 run emb-gru-full-k16 --models "$A" "$B" --layer embedding --variable full --subspace 16 --steps 1000 --valid-pairs 500
 run emb-gru-tf-full-k16 --models "$A" "$TF" --layer embedding --variable full --subspace 16 --steps 300 --batch 64 --valid-pairs 400
+run emb-gru-tf-full-k16-long --models "$A" "$TF" --layer embedding --variable full --subspace 16 --steps 1000 --valid-pairs 500
+# The single variable `count` at the embedding, for comparison (500 steps).
+run emb-gru-tf-count-k16 --models "$A" "$TF" --layer embedding --variable count --subspace 16 --steps 500 --valid-pairs 500
+run emb-gru-count-k16 --models "$A" "$B" --layer embedding --variable count --subspace 16 --steps 500 --valid-pairs 500

@@ -17,7 +17,8 @@ required:
   --models DIR [DIR…]     model folders (config.json + model.safetensors)
   --layer LAYER           layer.N | embedding | hidden (= layer.0 of an RNN); embedding and
                           transformers use stepwise interventions
-  --variable VAR          count | phase | full (comma-separated for several blocks)
+  --variable VAR          count | phase | full (comma-separated for several blocks); full = phase
+                          and count together, the reference's default and what stitching needs
   --subspace K            aligned dimensions per variable (default: method preset; larger than the
                           hooked width is clipped with a warning)
   --out RUNDIR            run folder (refused if it holds a run with a different config)

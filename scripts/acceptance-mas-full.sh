@@ -22,3 +22,5 @@ run emb-gru-tf-full-k16-long --models "$A" "$TF" --layer embedding --variable fu
 # The single variable `count` at the embedding, for comparison (500 steps).
 run emb-gru-tf-count-k16 --models "$A" "$TF" --layer embedding --variable count --subspace 16 --steps 500 --valid-pairs 500
 run emb-gru-count-k16 --models "$A" "$B" --layer embedding --variable count --subspace 16 --steps 500 --valid-pairs 500
+# GRU ↔ transformer at the hidden layer (stepwise because of the transformer).
+run layer0-gru-tf-full-k16 --models "$A" "$TF" --layer layer.0 --variable full --subspace 16 --steps 300 --valid-pairs 500

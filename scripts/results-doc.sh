@@ -13,4 +13,4 @@ echo; echo "--- second round: full"; echo "$H"
 T runs/s2/mas-full-k1 runs/s2/mas-full-k2 runs/s2/mas-full-k4 runs/s2/mas-full-k8 runs/s2/mas-full-k16 runs/s2/mas-full-k32 runs/s2/mas-count-k4-long
 T runs/s2/das-full-k1 runs/s2/das-full-k2 runs/s2/das-full-k4 runs/s2/das-full-k8 runs/s2/das-full-k16 runs/s2/das-full-k32
 echo; echo "--- stitch full"; echo "$H"; T runs/s2/stitch-full-r2 runs/s2/mas-full-k2
-echo; echo "--- embedding"; echo "$H"; T runs/s2/emb-gru-full-k16 runs/s2/emb-gru-tf-full-k16-long runs/s2/emb-gru-tf-full-k16 runs/s2/emb-gru-count-k16 runs/s2/emb-gru-tf-count-k16
+echo; echo "--- embedding"; echo "$H"; T runs/s2/emb-gru-full-k16 runs/s2/emb-gru-tf-full-k16-long runs/s2/emb-gru-tf-full-k16 runs/s2/emb-gru-count-k16 runs/s2/emb-gru-tf-count-k16 runs/s2/layer0-gru-tf-full-k16

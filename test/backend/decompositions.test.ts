@@ -4,24 +4,13 @@
  * values from numpy (test/fixtures/backend/make_linalg.py) and native-vs-portable parity.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { LinalgError, NonFiniteError, ShapeError } from '../../src/errors.ts';
-import { getBackendByName, loadNative } from '../../src/tensor/backend/index.ts';
-import { addonPath, nativeLoadError } from '../../src/tensor/backend/native.ts';
 import type { Backend } from '../../src/tensor/backend/types.ts';
+import { nativeLoadError } from '../../src/tensor/backend/native.ts';
 import { Rng } from '../../src/util/rng.ts';
-
-/** Portable, plus native when it loads; a built-but-broken addon or MAS_BACKEND=native without it fails. */
-function backendsUnderTest(): Backend[] {
-  const list: Backend[] = [getBackendByName('portable')];
-  const nb = loadNative();
-  if (nb) list.push(nb);
-  else if (process.env.MAS_BACKEND === 'native' || existsSync(addonPath)) {
-    throw new Error(`native backend required but not loaded: ${nativeLoadError() ?? 'unknown reason'}`);
-  }
-  return list;
-}
+import { backendsUnderTest } from './helpers.ts';
 
 const backends = backendsUnderTest();
 

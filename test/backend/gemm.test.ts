@@ -4,34 +4,14 @@
  * alpha/beta, float32 and float64, against a naive float64 triple loop.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { DTypeError, ShapeError } from '../../src/errors.ts';
-import { getBackendByName, loadNative } from '../../src/tensor/backend/index.ts';
-import { addonPath, nativeLoadError } from '../../src/tensor/backend/native.ts';
-import type { Backend, FloatArray } from '../../src/tensor/backend/types.ts';
+import type { FloatArray } from '../../src/tensor/backend/types.ts';
+import { nativeLoadError } from '../../src/tensor/backend/native.ts';
 import { Rng } from '../../src/util/rng.ts';
-
-/** Portable, plus native when it loads; a built-but-broken addon or MAS_BACKEND=native without it fails. */
-function backendsUnderTest(): Backend[] {
-  const list: Backend[] = [getBackendByName('portable')];
-  const nb = loadNative();
-  if (nb) list.push(nb);
-  else if (process.env.MAS_BACKEND === 'native' || existsSync(addonPath)) {
-    throw new Error(`native backend required but not loaded: ${nativeLoadError() ?? 'unknown reason'}`);
-  }
-  return list;
-}
+import { backendsUnderTest, randomArray, type Ctor } from './helpers.ts';
 
 const backends = backendsUnderTest();
-
-type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
-
-function randomArray(ctor: Ctor, len: number, rng: Rng): FloatArray {
-  const x = new ctor(len);
-  for (let i = 0; i < len; i++) x[i] = rng.normal();
-  return x;
-}
 
 /** The expected C (all of it, padding included) from a float64 triple loop. */
 function naiveGemm(

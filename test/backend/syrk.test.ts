@@ -5,33 +5,13 @@
  * wide SVD paths reconstructing their input.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { DTypeError, ShapeError } from '../../src/errors.ts';
-import { getBackendByName, loadNative } from '../../src/tensor/backend/index.ts';
-import { addonPath, nativeLoadError } from '../../src/tensor/backend/native.ts';
-import type { Backend, FloatArray } from '../../src/tensor/backend/types.ts';
+import type { FloatArray } from '../../src/tensor/backend/types.ts';
 import { Rng } from '../../src/util/rng.ts';
-
-function backendsUnderTest(): Backend[] {
-  const list: Backend[] = [getBackendByName('portable')];
-  const nb = loadNative();
-  if (nb) list.push(nb);
-  else if (process.env.MAS_BACKEND === 'native' || existsSync(addonPath)) {
-    throw new Error(`native backend required but not loaded: ${nativeLoadError() ?? 'unknown reason'}`);
-  }
-  return list;
-}
+import { backendsUnderTest, randomArray, type Ctor } from './helpers.ts';
 
 const backends = backendsUnderTest();
-type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
-
-function randomArray(ctor: Ctor, len: number, rng: Rng): FloatArray {
-  const x = new ctor(len);
-  for (let i = 0; i < len; i++) x[i] = rng.normal();
-  return x;
-}
-
 /** Expected C (n×n, leading dimension ldc, padding untouched): upper from the loop, lower mirrored. */
 function naiveSyrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, lda: number, beta: number, c: FloatArray, ldc: number): Float64Array {
   const out = Float64Array.from(c);

@@ -10,7 +10,7 @@ import { runRnn, type RnnRunOptions } from '../../src/tensor/kernels/rnn.ts';
 import { Tensor, noGrad } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { acquire, release } from '../../src/tensor/kernels/rnn-pool.ts';
-import { flat2, randomParams, refRun, type RefOptions } from './rnn-reference.ts';
+import { assertRunGradients, flat2, randomParams, refRun, type RefOptions } from './rnn-reference.ts';
 
 /** Fill the kernel's scratch pool with NaN-filled buffers of every size class up to 1 MB, so that a read of unwritten scratch shows. */
 function poisonPool(): void {
@@ -131,31 +131,7 @@ describe('rnn initialState finite-difference gradients (float64)', () => {
           }
           const W = Tensor.randn([B * T, V], new Rng(78), 1, 'float64');
           const run = (): Tensor => runRnn(params, { ...s.opts, recordStates: false }).logits;
-          const loss = (): number => {
-            const z = noGrad(run).data;
-            let sum = 0;
-            for (let i = 0; i < z.length; i++) sum += z[i] * W.data[i];
-            return sum;
-          };
-          run().backward(W);
-          const rng = new Rng(4);
-          for (const [name, t] of tensors) {
-            assert.ok(t.grad, `${name} has a gradient`);
-            const idx = t.size <= 30 ? Array.from({ length: t.size }, (_, i) => i) : Array.from({ length: 30 }, () => rng.int(t.size));
-            let maxAbs = 0;
-            for (const i of idx) maxAbs = Math.max(maxAbs, Math.abs(t.grad.data[i]));
-            for (const i of idx) {
-              const v = t.data[i];
-              const h = 1e-6;
-              t.data[i] = v + h;
-              const lp = loss();
-              t.data[i] = v - h;
-              const lm = loss();
-              t.data[i] = v;
-              const fd = (lp - lm) / (2 * h);
-              assert.ok(Math.abs(fd - t.grad.data[i]) <= 1e-6 * (1 + Math.abs(fd)) + 1e-7 * maxAbs, `d/d${name}[${i}]: ${t.grad.data[i]} vs fd ${fd}`);
-            }
-          }
+          assertRunGradients(tensors, run, W, new Rng(4), 30, `${cell}, ${at}`);
           // The 'at' state of a row whose t = 0 is intervened with A = [·] still gets a gradient through A.
           assert.ok(s.init.grad!.data.some((g) => g !== 0), 'initial state gradient is not all zero');
         });

@@ -3,7 +3,8 @@
  * loops, one position at a time, written straight from models.md §1.3–§4 and mas.md §4.
  */
 import { erf } from '../../src/tensor/erf.ts';
-import { Tensor } from '../../src/tensor/tensor.ts';
+import assert from 'node:assert/strict';
+import { Tensor, noGrad } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import type { RnnParams } from '../../src/tensor/kernels/rnn.ts';
 
@@ -176,4 +177,38 @@ export function flat2<T extends Int32Array | Uint8Array>(g: number[][], ctor: ne
   const out = new ctor(B * T);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[b * T + t] = g[b][t];
   return out;
+}
+
+/**
+ * Finite-difference check of a run's gradients (float64): backpropagate the weighted sum Σ z·W of the
+ * logits z = run(), then compare each tensor's gradient with central differences (h = 1e-6) at every
+ * entry, or at `samples` entries drawn from `rng` when it is larger. Tolerance 1e-6·(1 + |fd|) plus
+ * 1e-7 of the largest gradient entry checked.
+ */
+export function assertRunGradients(tensors: [string, Tensor][], run: () => Tensor, W: Tensor, rng: Rng, samples: number, label: string): void {
+  const loss = (): number => {
+    const z = noGrad(run).data;
+    let sum = 0;
+    for (let i = 0; i < z.length; i++) sum += z[i] * W.data[i];
+    return sum;
+  };
+  run().backward(W);
+  for (const [name, t] of tensors) {
+    assert.ok(t.grad, `${label}: ${name} has a gradient`);
+    const idx = t.size <= samples ? Array.from({ length: t.size }, (_, i) => i) : Array.from({ length: samples }, () => rng.int(t.size));
+    let maxAbs = 0;
+    for (const i of idx) maxAbs = Math.max(maxAbs, Math.abs(t.grad.data[i]));
+    for (const i of idx) {
+      const v = t.data[i];
+      const h = 1e-6;
+      t.data[i] = v + h;
+      const lp = loss();
+      t.data[i] = v - h;
+      const lm = loss();
+      t.data[i] = v;
+      const fd = (lp - lm) / (2 * h);
+      const g = t.grad.data[i];
+      assert.ok(Math.abs(fd - g) <= 1e-6 * (1 + Math.abs(fd)) + 1e-7 * maxAbs, `${label}: d/d${name}[${i}] analytic ${g} vs fd ${fd}`);
+    }
+  }
 }

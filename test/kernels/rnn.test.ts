@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { dropoutKeepMask, runRnn, type RnnIntervention, type RnnRunOptions } from '../../src/tensor/kernels/rnn.ts';
-import { Tensor, noGrad } from '../../src/tensor/tensor.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { flat2, randomParams, refRun, type RefOptions } from './rnn-reference.ts';
+import { assertRunGradients, flat2, randomParams, refRun, type RefOptions } from './rnn-reference.ts';
 
 const V = 8;
 const E = 5;
@@ -237,36 +237,8 @@ function fdCheck(c: Case): void {
   }
   const W = Tensor.randn([B * T, V], new Rng(77), 1, 'float64');
   const run = (): Tensor => runRnn(params, { ...opts, recordStates: false, recordInputs: false, dropout: c.dropout ? { p: 0.5, rng: new Rng(5) } : undefined }).logits;
-  const loss = (): number => {
-    const z = noGrad(run).data;
-    let s = 0;
-    for (let i = 0; i < z.length; i++) s += z[i] * W.data[i];
-    return s;
-  };
-  run().backward(W);
-  const rng = new Rng(3);
-  for (const [name, t] of tensors) {
-    if (!t.requiresGrad) {
-      assert.equal(t.grad, null, `${name}: frozen, no gradient`);
-      continue;
-    }
-    assert.ok(t.grad, `${name} has a gradient`);
-    const idx = t.size <= 40 ? Array.from({ length: t.size }, (_, i) => i) : Array.from({ length: 40 }, () => rng.int(t.size));
-    let maxAbs = 0;
-    for (const i of idx) maxAbs = Math.max(maxAbs, Math.abs(t.grad.data[i]));
-    for (const i of idx) {
-      const v = t.data[i];
-      const h = 1e-6;
-      t.data[i] = v + h;
-      const lp = loss();
-      t.data[i] = v - h;
-      const lm = loss();
-      t.data[i] = v;
-      const fd = (lp - lm) / (2 * h);
-      const g = t.grad.data[i];
-      assert.ok(Math.abs(fd - g) <= 1e-6 * (1 + Math.abs(fd)) + 1e-7 * maxAbs, `${c.name}: d/d${name}[${i}] analytic ${g} vs fd ${fd}`);
-    }
-  }
+  assertRunGradients(tensors.filter(([, t]) => t.requiresGrad), run, W, new Rng(3), 40, c.name);
+  for (const [name, t] of tensors) if (!t.requiresGrad) assert.equal(t.grad, null, `${name}: frozen, no gradient`);
 }
 
 describe('rnn finite-difference gradients (float64, padding + free-running)', () => {

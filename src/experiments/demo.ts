@@ -30,12 +30,6 @@ export interface DemoSettings {
   masKs: number[];
   dasK: number;
   stitchRank: number;
-  /**
-   * Variable set of the stitching comparison (stitching and a MAS run at k = stitchRank). ZeroMask
-   * replaces the target's whole state, so only the `full` counterfactual (every variable from the
-   * source) is attainable by a stitched state; `count` keeps the target's own phase.
-   */
-  stitchVariable: string;
   clmas: { k: number; eps: number };
   /** GRU ↔ transformer MAS at the embedding layer (stepwise). */
   crossArch: { k: number; steps: number };
@@ -62,7 +56,6 @@ export function demoSettings(quick: boolean): DemoSettings {
       masKs: [2, 4, 8],
       dasK: 4,
       stitchRank: 2,
-      stitchVariable: 'full',
       clmas: { k: 4, eps: 1 },
       crossArch: { k: 4, steps: 6 },
       similarity: { layers: ['layer.0', 'embedding'], measures: ['cka-linear', 'rsa-correlation-spearman', 'ref-cka-cos', 'ref-rsa-raw-l2-spr'], subsample: 200, runs: 2, seed: 0, perCount: 3 },
@@ -90,7 +83,6 @@ export function demoSettings(quick: boolean): DemoSettings {
     masKs: [2, 4, 8, 16, 32],
     dasK: 16,
     stitchRank: 2,
-    stitchVariable: 'full',
     clmas: { k: 16, eps: 1 },
     crossArch: { k: 16, steps: 200 },
     similarity: { layers: ['layer.0', 'embedding'], measures: ['cka-linear', 'rsa-correlation-spearman', 'ref-cka-cos', 'ref-rsa-raw-l2-spr'], subsample: 1000, runs: 10, seed: 0, perCount: 15 },
@@ -128,9 +120,7 @@ export function demoStages(s: DemoSettings): Stage[] {
   for (const layer of s.similarity.layers) stages.push(sim(gA, gB, layer));
   stages.push(align(`das-k${s.dasK}`, `DAS in GRU ${a}, k = ${s.dasK}`, 'das', [gA], s.dasK, { steps: s.singleDirectionSteps }));
   for (const k of [...s.masKs].sort((x, y) => y - x)) stages.push(align(`mas-k${k}`, `MAS GRU ${a} ↔ GRU ${b}, k = ${k}`, 'mas', [gA, gB], k));
-  const sv = s.stitchVariable;
-  stages.push(align(`stitch-r${s.stitchRank}`, `stitching GRU ${a} → GRU ${b}, rank ${s.stitchRank}, variable ${sv}`, 'stitch', [gA, gB], s.stitchRank, { steps: s.singleDirectionSteps, variable: sv }));
-  if (sv !== s.align.variable) stages.push(align(`mas-${sv}-k${s.stitchRank}`, `MAS GRU ${a} ↔ GRU ${b}, k = ${s.stitchRank}, variable ${sv}`, 'mas', [gA, gB], s.stitchRank, { variable: sv }));
+  stages.push(align(`stitch-r${s.stitchRank}`, `stitching GRU ${a} → GRU ${b}, rank ${s.stitchRank}, variable ${s.align.variable}`, 'stitch', [gA, gB], s.stitchRank, { steps: s.singleDirectionSteps }));
   stages.push(align(`clmas-eps${s.clmas.eps}`, `CLMAS k = ${s.clmas.k}, ε = ${s.clmas.eps}`, 'clmas', [gA, gB], s.clmas.k, { clEps: s.clmas.eps }));
   stages.push(align('clmas-eps0', `CLMAS k = ${s.clmas.k}, ε = 0`, 'clmas', [gA, gB], s.clmas.k, { clEps: 0 }));
   if (s.extras) {
@@ -231,10 +221,8 @@ export function demoSummary(s: DemoSettings, out: Map<string, StageOutcome>): st
     `MAS (variable ${s.align.variable}) cross-model IIA at k = ${kMax}: ${f3(iiaOf(rk, 0, 1))} (0→1), ${f3(iiaOf(rk, 1, 0))} (1→0); within-model ${f3(iiaOf(rk, 0, 0))}, ${f3(iiaOf(rk, 1, 1))}; ` +
       `smallest k with cross-model IIA ≥ 0.9: ${reach ?? 'none'}; DAS (k = ${s.dasK}) ${f3(iiaOf(res(`align/das-k${s.dasK}`), 0, 0))}.`,
   );
-  const sv = s.stitchVariable;
-  const masStitchK = sv === s.align.variable ? `align/mas-k${s.stitchRank}` : `align/mas-${sv}-k${s.stitchRank}`;
   lines.push(
-    `Rank-${s.stitchRank} stitching IIA (0→1, variable ${sv}): ${f3(iiaOf(res(`align/stitch-r${s.stitchRank}`), 0, 1))}, against MAS at k = ${s.stitchRank}: ${f3(iiaOf(res(masStitchK), 0, 1))}.`,
+    `Rank-${s.stitchRank} stitching IIA (0→1, variable ${s.align.variable}): ${f3(iiaOf(res(`align/stitch-r${s.stitchRank}`), 0, 1))}, against MAS at k = ${s.stitchRank}: ${f3(iiaOf(res(`align/mas-k${s.stitchRank}`), 0, 1))}.`,
   );
   lines.push(
     `CLMAS (k = ${s.clmas.k}) IIA into the inaccessible model (0→1): ε = ${s.clmas.eps}: ${f3(iiaOf(res(`align/clmas-eps${s.clmas.eps}`), 0, 1))}, ε = 0: ${f3(iiaOf(res('align/clmas-eps0'), 0, 1))}.`,

@@ -83,10 +83,19 @@ export function runTuple(data: MasData, key: TupleKey, split: Split, indices: Ar
  */
 export function tupleClLoss(data: MasData, key: TupleKey, split: Split, indices: ArrayLike<number>, ctx: SwapContext, clKind: ClLossKind): Tensor | undefined {
   const tb = data.batch(key, split, indices);
-  const block = ctx.blocks[key.v];
-  if (!tb.prefix || !tb.cl || ctx.identity === true || (ctx.mask !== 'zero' && block.end === block.start)) return undefined;
-  const hp = swapRows(tb.prefix.state, tb.Hs, ctx.realized[key.trg], ctx.realized[key.src], block, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  const hp = tb.prefix ? intervenedState(tb, tb.prefix, key, ctx) : null;
+  if (!hp || !tb.cl) return undefined;
   return clLoss(hp, tb.cl, tb.clOk, clKind);
+}
+
+/**
+ * h' at p_t from the stored prefix state (the swap kernel, low-rank for orthonormal maps), or null
+ * when the intervention is the identity (k = 0 baseline, or an empty FixedMask block).
+ */
+function intervenedState(tb: TupleBatch, prefix: PrefixBatch, key: TupleKey, ctx: SwapContext): Tensor | null {
+  const block = ctx.blocks[key.v];
+  if (ctx.identity === true || (ctx.mask !== 'zero' && block.end === block.start)) return null;
+  return swapRows(prefix.state, tb.Hs, ctx.realized[key.trg], ctx.realized[key.src], block, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
 }
 
 /** The suffix path: h' from the stored state at p_t, then the RNN from p_t on (prefix.ts). */
@@ -95,17 +104,14 @@ function runSuffix(data: MasData, key: TupleKey, tb: TupleBatch, prefix: PrefixB
   const model = target.model;
   if (!(model instanceof RnnModel)) throw new InputError(`runTuple: the suffix path needs an RNN target, model ${key.trg} is a ${model.config.arch}`);
   const { batch } = tb;
-  const block = ctx.blocks[key.v];
-  // No intervention (k = 0 baseline, or an empty FixedMask block): h' = h_t, and no CL loss (as the full path).
-  const identity = ctx.identity === true || (ctx.mask !== 'zero' && block.end === block.start);
-  const hp = identity
-    ? prefix.state
-    : swapRows(prefix.state, tb.Hs, ctx.realized[key.trg], ctx.realized[key.src], block, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  // Without an intervention h' = h_t, and there is no CL loss (as in the full path).
+  const swapped = intervenedState(tb, prefix, key, ctx);
+  const hp = swapped ?? prefix.state;
   const positions = o.lossPositions;
   const sfx = suffixBatch(batch, prefix, lossMask(batch, positions), positions, target.vocab.id(PAD));
   const res = model.forwardFrom(sfx.input, { mode: 'eval', freeRun: true }, { state: hp, at: 'at' });
   const ce = crossEntropyWithBase(res.logits, sfx.labels, sfx.lossMask, sfx.baseSum, sfx.baseCount);
-  const cl = o.withCl && tb.cl && !identity ? clLoss(hp, tb.cl, tb.clOk, o.clKind) : null;
+  const cl = o.withCl && tb.cl && swapped ? clLoss(swapped, tb.cl, tb.clOk, o.clKind) : null;
   const predictions = assemblePredictions(batch, prefix, res.predictions, sfx.input.steps);
   return { batch, ce, cl, scores: scoreTrials(predictions, batch) };
 }

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The `mas` command. Runs the TypeScript sources directly through tsx, so a checkout works
-// after `npm install` with no separate build step.
-import { register } from 'tsx/esm/api';
+// The `mas` command: runs the compiled library in dist/ with plain Node (`npm install` builds it
+// through the `prepare` script; `npm run build` rebuilds it after editing src/).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error("mas: error: dist/ is missing; run 'npm run build' (or 'npm install') in the package folder first");
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -2,8 +2,15 @@
  * Entry point of the `mas` command: dispatches to one module per subcommand and turns every
  * MasError into a one-line message and a non-zero exit code (no stack traces for bad input).
  */
+import { readFileSync } from 'node:fs';
 import { MasError, unknownName } from '../errors.ts';
 import { commands } from './commands.ts';
+
+/** The package version, read from package.json (two folders up from src/cli or dist/cli). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** Run the CLI with the given arguments; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -13,12 +20,13 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    console.log('0.1.0');
+    console.log(packageVersion());
     return 0;
   }
   try {
-    const cmd = commands.find((c) => c.name === name);
-    if (!cmd) unknownName('command', name, commands.map((c) => c.name));
+    const entry = commands.find((c) => c.name === name);
+    if (!entry) unknownName('command', name, commands.map((c) => c.name));
+    const cmd = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(cmd.help.trim());
       return 0;

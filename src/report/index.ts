@@ -2,3 +2,4 @@
 export * from './charts.ts';
 export * from './html.ts';
 export * from './render.ts';
+export * from './fromRuns.ts';

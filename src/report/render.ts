@@ -2,15 +2,18 @@
  * Render Vega-Lite specifications to standalone SVG strings in Node (no browser, no canvas), so a
  * report is a self-contained HTML file with inline SVG that needs no network or script to view.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import type * as vl from 'vega-lite';
 
 /** A Vega-Lite specification (top level). */
 export type ChartSpec = vl.TopLevelSpec;
 
-/** Compile a Vega-Lite spec and render it to an SVG string. */
+/** Compile a Vega-Lite spec and render it to an SVG string. Vega loads on first use (it takes ~0.5 s). */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
+  const [vega, vlite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vlite.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -21,5 +24,20 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
 
 /** The versions of the plotting libraries, for the report's provenance table. */
 export function plottingVersions(): Record<string, string> {
-  return { vega: vega.version, 'vega-lite': vl.version };
+  return { vega: installedVersion('vega'), 'vega-lite': installedVersion('vega-lite') };
+}
+
+/** The version in an installed package's package.json, found above its entry point (no need to load it). */
+function installedVersion(name: string): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name && typeof pkg.version === 'string') return pkg.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
 }

@@ -7,13 +7,16 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as vl from 'vega-lite';
 
-/** A Vega-Lite specification (top level). */
-export type ChartSpec = vl.TopLevelSpec;
+/**
+ * A Vega-Lite specification (top level), as plain JSON. Structural rather than vega-lite's TopLevelSpec, so
+ * the published .d.ts files do not pull in vega's typings, which need the DOM lib; vega-lite checks it.
+ */
+export type ChartSpec = { [key: string]: unknown };
 
 /** Compile a Vega-Lite spec and render it to an SVG string. Vega loads on first use (it takes ~0.5 s). */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
   const [vega, vlite] = await Promise.all([import('vega'), import('vega-lite')]);
-  const compiled = vlite.compile(spec).spec;
+  const compiled = vlite.compile(spec as unknown as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();

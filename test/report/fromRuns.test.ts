@@ -64,14 +64,14 @@ test('reportFromRuns: sections, IIA against k from MAS/stitching/DAS, RSA/CKA be
   assert.deepEqual(doc.sections.map((s) => s.id), ['models', 'alignment', 'k', 'similarity', 'config']);
   const k = doc.sections.find((s) => s.id === 'k')!.blocks[0];
   assert.equal(k.kind, 'chart');
-  const pts = (k as { spec: { data: { values: KPoint[] } } }).spec.data.values;
+  const pts = (k as unknown as { spec: { data: { values: KPoint[] } } }).spec.data.values;
   const at = (series: string, kk: number): number | undefined => pts.find((p) => p.series === series && p.k === kk)?.iia;
   assert.equal(at('MAS 0→1 (cross)', 2), 0.6);
   assert.equal(at('MAS 1→0 (cross)', 32), 0.96);
   assert.ok(Math.abs(at('MAS within-model (mean)', 32)! - 0.985) < 1e-12);
   assert.equal(at('stitching 0→1', 2), 0.97);
   assert.equal(at('DAS (model 0)', 16), 0.97);
-  const sim = doc.sections.find((s) => s.id === 'similarity')!.blocks[0] as { spec: { data: { values: { measure: string; value: number }[] } } };
+  const sim = doc.sections.find((s) => s.id === 'similarity')!.blocks[0] as unknown as { spec: { data: { values: { measure: string; value: number }[] } } };
   const bars = sim.spec.data.values;
   assert.equal(bars.find((b) => b.measure === 'cka-linear')!.value, 0.99);
   assert.equal(bars.find((b) => b.measure.startsWith('MAS IIA (k=32'))!.value, 0.95, 'min cross-model IIA of the largest-k MAS run');

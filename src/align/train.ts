@@ -54,6 +54,27 @@ export interface AlignSettings {
   seed: number;
   validEvery: number;
   patience: number;
+  /** Per-model hook points, when they differ between models (`layer` then joins them with commas). */
+  layers?: string[];
+  /** Per-block, per-model variable names [v][m], when they differ between models (`variables` holds the labels). */
+  modelVariables?: string[][];
+  /** Value filter: pairs only at positions whose swapped variable lies in [lo, hi] (source and target). */
+  values?: [number, number];
+  /** Directions with the behavioural loss, replacing the method's. */
+  T?: Direction[];
+  /** Directions with the CL loss, replacing the method's. */
+  C?: Direction[];
+}
+
+/** The directions a run trains: the settings' own sets, else the method preset's. */
+export function trainedDirections(s: Pick<AlignSettings, 'method' | 'T' | 'C'>, n: number): { T: Direction[]; C: Direction[]; mask: MaskKind } {
+  const preset = methodPreset(s.method, n);
+  return { T: s.T ?? preset.T, C: s.C ?? preset.C, mask: preset.mask };
+}
+
+/** The name model m gives block v of a run. */
+export function modelVariable(s: Pick<AlignSettings, 'variables' | 'modelVariables'>, m: number, v: number): string {
+  return s.modelVariables?.[v]?.[m] ?? s.variables[v];
 }
 
 /** Defaults (mas.md §6.6), before the method preset fills k and ε. */
@@ -249,7 +270,7 @@ export function buildMaps(models: readonly AlignedModel[], s: AlignSettings, zst
 /** Run MAS training on loaded models with their data (see the module doc). */
 export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: TrainHooks = {}): AlignOutcome {
   const n = models.length;
-  const preset = methodPreset(s.method, n);
+  const preset = trainedDirections(s, n);
   const mask: MaskKind = preset.mask;
   if (s.mode === 'stepwise' && s.clWeight > 0) throw new InputError('the CL loss is not available in stepwise mode (embedding layer, transformers)');
   if (s.includeNull && mask === 'zero') throw new InputError('the null variable needs FixedMask methods');
@@ -263,7 +284,7 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
   const norm = n * n * V;
   const t0 = performance.now();
 
-  const data = new MasData(models, tuples, { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs }, (k) => inT(k) || inC(k));
+  const data = new MasData(models, tuples, { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs, variableOf: (m, v) => (v < s.variables.length ? modelVariable(s, m, v) : 'null'), ...(s.values ? { values: s.values } : {}) }, (k) => inT(k) || inC(k));
   const zstats = s.zscore ? models.map((m) => zscoreStats(m)) : [];
   const { maps, blocks, fills } = buildMaps(models, s, zstats);
   const params: Tensor[] = [...maps.flatMap((m) => m.parameters()), ...fills.filter((f): f is Tensor => f !== null)];

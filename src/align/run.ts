@@ -130,7 +130,8 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
       k = minWidth;
     } else throw new InputError(`--subspace ${k} × ${variables.length} variable(s) exceeds the hooked width ${minWidth}`);
   }
-  const stepwise = points.includes('embedding') || loaded.some((m) => m.config.arch === 'transformer');
+  // mas.md §4.3: indywise at layer.N for every architecture (the author's GRU ↔ transformer runs), stepwise at the embedding.
+  const stepwise = points.includes('embedding');
   const { variables: _v, layer: _l, T: _t, C: _c, ...rest } = o.settings;
   const settings: AlignSettings = {
     ...DEFAULT_SETTINGS,
@@ -148,7 +149,7 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
   if (C) settings.C = C;
   const dirs = trainedDirections(settings, n);
   if (settings.mode === 'stepwise' && (settings.clWeight > 0 || dirs.C.length > 0)) {
-    throw new InputError(`the CL loss is indywise only; this run is stepwise (${points.includes('embedding') ? 'embedding layer' : 'a transformer'})${dirs.C.length > 0 ? `, and it has CL directions (${dirs.C.map(([a, b]) => `${a}>${b}`).join(',')})` : ''}: use --mode indywise${settings.clWeight > 0 ? ' or --cl-weight 0' : ''}${dirs.C.length > 0 ? ' or --cl-directions none' : ''}`);
+    throw new InputError(`the CL loss is indywise only; this run is stepwise${o.settings.mode === 'stepwise' ? '' : ' (the embedding layer)'}${dirs.C.length > 0 ? `, and it has CL directions (${dirs.C.map(([a, b]) => `${a}>${b}`).join(',')})` : ''}: use --mode indywise${settings.clWeight > 0 ? ' or --cl-weight 0' : ''}${dirs.C.length > 0 ? ' or --cl-directions none' : ''}`);
   }
   if (dirs.T.length === 0 && dirs.C.length === 0) throw new InputError(`--method ${method} with these direction sets trains no direction`);
   if (dirs.C.length > 0 && settings.clWeight === 0 && C) warn(`--cl-directions given with --cl-weight 0: the CL loss is only reported`);

@@ -14,6 +14,7 @@ import { InputError } from '../errors.ts';
 import { Adam, type AdamState } from '../tensor/optim.ts';
 import { Tensor, backward } from '../tensor/tensor.ts';
 import { add, scale } from '../tensor/ops/index.ts';
+import { capabilitiesOf } from '../models/model.ts';
 import { Progress } from '../util/progress.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { MasData, zscoreStats, type AlignedModel, type TupleKey } from './data.ts';
@@ -355,8 +356,8 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
           continue;
         }
       }
-      const stepwiseTarget = models[k.trg].model.config.arch === 'transformer';
-      const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !stepwiseTarget, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
+      const teacherForced = capabilitiesOf(models[k.trg].model).teacherForcedTraining;
+      const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !teacherForced, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
       let term: Tensor | null = null;
       if (inT(k)) term = scale(out.ce, 1 / norm);
       if (inC(k) && s.clWeight > 0 && out.cl) {

@@ -16,8 +16,8 @@ predicts (mas.md). IIA is evaluated in all n² directions; iia[s][t] is source s
 required:
   --models DIR [DIR…]     model folders (config.json + model.safetensors)
   --layer LAYER           layer.N | embedding | hidden (= layer.0 of an RNN); one for every model,
-                          or one per model (layer.0,layer.1); embedding and transformers default to
-                          stepwise interventions (see --mode)
+                          or one per model (layer.0,layer.1); the embedding defaults to stepwise
+                          interventions, layer.N to indywise, for every architecture (see --mode)
   --variable VAR          count | phase | full | a variable of the model's task (cumu_val, …); one
                           for every model, or one per model (count,cumu_val); several blocks are
                           joined with + (count+phase); full = every variable but the trial's count,
@@ -28,8 +28,8 @@ required:
 
 options:
   --method M              mas (default) | das | unidirectional | stitch | clmas | latent-stitch
-  --mode MODE             indywise | stepwise (default: stepwise at the embedding or with a
-                          transformer, else indywise); the CL loss needs indywise
+  --mode MODE             indywise | stepwise (default: stepwise at the embedding, else indywise);
+                          the CL loss needs indywise
   --values LO-HI          pairs only at positions whose swapped variable lies in LO..HI, in the
                           source and the target (the reference's keep_varb_vals)
   --train-directions D    directions with the behavioural loss, e.g. 0>1,1>1 (default: the method's)

@@ -243,7 +243,7 @@ function emptyMatrices(vars: readonly string[], n: number): VarMatrices {
 }
 
 /** Build the maps of every model (seeded per model). */
-export function buildMaps(models: readonly AlignedModel[], s: AlignSettings, zstats: (ZStats | undefined)[] = []): { maps: AlignmentMap[]; blocks: Block[]; fills: (Tensor | null)[] } {
+export function buildMaps(models: readonly Pick<AlignedModel, 'index' | 'width'>[], s: AlignSettings, zstats: (ZStats | undefined)[] = []): { maps: AlignmentMap[]; blocks: Block[]; fills: (Tensor | null)[] } {
   const nv = s.variables.length;
   const K = s.subspace * nv;
   const minWidth = Math.min(...models.map((m) => m.width));

@@ -17,3 +17,5 @@ commands.push(trainCommand, evalCommand, activationsCommand);
 commands.push(demoCommand, reproduceCommand, reportCommand, compareCommand);
 import { alignCommand } from './commands/align.ts';
 commands.push(alignCommand);
+import { iiaCommand } from './commands/iia.ts';
+commands.push(iiaCommand);

@@ -13,7 +13,11 @@ import {
   makeBatch,
   makeCounterfactualBatch,
   makeCounterfactualPairs,
+  modelOf,
   pairStream,
+  type CausalModel,
+  type CausalState,
+  type CounterfactualOptions,
   type CounterfactualBatch,
   type CounterfactualMode,
   type CounterfactualPair,
@@ -133,6 +137,35 @@ export interface DataOptions {
   objCount?: ObjCountMode;
   nTrain: number;
   nValid: number;
+  /** The name model m gives block v (default: the tuple's variable label). */
+  variableOf?: (model: number, v: number) => string;
+  /** Keep only positions whose swapped variable lies in [lo, hi], in the source and the target. */
+  values?: readonly [number, number];
+}
+
+/** Keys of a variable in a causal model: `full` → its fullKeys, `null` → none, else the name. */
+export function variableKeyList(model: CausalModel, variable: string): string[] {
+  if (variable === 'full') return [...model.fullKeys];
+  if (variable === 'null') return [];
+  return [variable];
+}
+
+/** How one tuple's pairs are drawn: the target's variable, the source keys, the value filter. */
+export function tuplePairSpec(
+  models: readonly AlignedModel[],
+  key: TupleKey,
+  o: Pick<DataOptions, 'variableOf' | 'values'>,
+): Pick<CounterfactualOptions, 'variable' | 'sourceKeys' | 'keep'> {
+  const tName = o.variableOf?.(key.trg, key.v) ?? key.variable;
+  const sName = o.variableOf?.(key.src, key.v) ?? key.variable;
+  const spec: { variable: string; sourceKeys?: string[]; keep?: CounterfactualOptions['keep'] } = { variable: tName };
+  if (sName !== tName) spec.sourceKeys = variableKeyList(modelOf(models[key.src].task), sName);
+  if (o.values && tName !== 'null') {
+    const [lo, hi] = o.values;
+    const inRange = (name: string) => (st: CausalState) => st[name] >= lo && st[name] <= hi;
+    spec.keep = { source: inRange(sName), target: inRange(tName) };
+  }
+  return spec;
 }
 
 /** A tuple's batch: the counterfactual batch, the source rows in mask order, the CL targets. */
@@ -174,7 +207,7 @@ export class MasData {
         const pairs = makeCounterfactualPairs({
           target: { task: T.task, trials: T[split] },
           source: { task: S.task, trials: S[split] },
-          variable: key.variable,
+          ...tuplePairSpec(models, key, o),
           mode: o.mode,
           n,
           seed: o.seed,

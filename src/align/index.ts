@@ -10,6 +10,7 @@
  *   behaviouralLoss, clLoss, lossMask, crossEntropyWithBase (losses.ts); evaluateTuple, bootstrapCi, taskAccuracy (iia.ts)
  *   computePrefix, suffixBatch, assemblePredictions: the indywise suffix path of RNN targets (prefix.ts)
  *   methodPreset(method, n) → {T, C, mask, clWeight, defaultK} (methods.ts)
+ *   loadAlignment(runDir) → Alignment; evaluateAlignment(alignment, modelDirs, {variable?, pairs?, seed?}) → IIA + CIs (score.ts)
  */
 export * from './maps.ts';
 export * from './swap.ts';
@@ -22,3 +23,4 @@ export * from './iia.ts';
 export * from './methods.ts';
 export * from './train.ts';
 export * from './run.ts';
+export * from './score.ts';

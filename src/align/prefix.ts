@@ -11,8 +11,7 @@
  */
 import { InputError } from '../errors.ts';
 import type { HookPoint } from '../models/config.ts';
-import type { ModelInput, SequenceModel } from '../models/model.ts';
-import { RnnModel } from '../models/rnn.ts';
+import { canResumeFrom, type ModelInput, type ResumableModel, type SequenceModel } from '../models/model.ts';
 import { makeCounterfactualBatch, PAD, type CounterfactualBatch, type CounterfactualPair, type Vocab } from '../tasks/index.ts';
 import { Tensor, alloc, noGrad, type DType } from '../tensor/tensor.ts';
 import { rowCrossEntropy } from './losses.ts';
@@ -35,16 +34,16 @@ export interface PrefixStore {
   nTask: Int32Array;
 }
 
-/** Whether the suffix trick applies: an RNN target hooked at layer.0 in indywise mode. */
-export function suffixApplies(model: SequenceModel, point: HookPoint | string, mode: string): model is RnnModel {
-  return mode === 'indywise' && model instanceof RnnModel && model.resolveHook(point) === 'layer.0';
+/** Whether the suffix trick applies: indywise, and a target that can resume from its vector at the hook (RNNs at layer.0). */
+export function suffixApplies(model: SequenceModel, point: HookPoint | string, mode: string): model is ResumableModel {
+  return mode === 'indywise' && canResumeFrom(model, point);
 }
 
 /**
  * Run the target on the prefixes x_0 … x_{p_t} of the counterfactual sequences of `pairs` (eval
  * mode, free-running, no intervention, no gradient) and keep what the suffix runs need.
  */
-export function computePrefix(model: RnnModel, vocab: Vocab, pairs: readonly CounterfactualPair[], batchSize = 256): PrefixStore {
+export function computePrefix(model: ResumableModel, vocab: Vocab, pairs: readonly CounterfactualPair[], batchSize = 256): PrefixStore {
   const n = pairs.length;
   const S = model.hookWidth('layer.0');
   const padId = vocab.id(PAD);

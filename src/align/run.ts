@@ -17,19 +17,26 @@ import { writeSafetensors } from '../io/safetensors.ts';
 import type { HookPoint } from '../models/config.ts';
 import { loadModel } from '../models/folder.ts';
 import type { SequenceModel } from '../models/model.ts';
-import { Vocab, getTask, makeMasData, modelOf } from '../tasks/index.ts';
+import { Vocab, getTask, makeMasData, modelOf, traceStates, variableKeys } from '../tasks/index.ts';
 import { Tensor, noGrad } from '../tensor/tensor.ts';
 import { Rng } from '../util/rng.ts';
-import type { AlignedModel } from './data.ts';
+import { variableKeyList, type AlignedModel } from './data.ts';
 import { bootstrapCi } from './iia.ts';
-import { methodPreset, type Method } from './methods.ts';
-import { DEFAULT_SETTINGS, trainAlignment, tupleLabel, type AlignOutcome, type AlignSettings, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
+import { hasDirection, methodPreset, type Direction, type Method } from './methods.ts';
+import { DEFAULT_SETTINGS, trainAlignment, trainedDirections, tupleLabel, type AlignOutcome, type AlignSettings, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
 
 /** Options of runAlign. */
 export interface RunAlignOptions {
   modelDirs: string[];
   /** Settings; omitted ones take DEFAULT_SETTINGS and the method preset. */
-  settings: Partial<AlignSettings> & { method?: Method; layer: string; variables: string[]; subspace?: number };
+  settings: Partial<Omit<AlignSettings, 'layer' | 'variables'>> & {
+    method?: Method;
+    /** One hook point for every model, or one per model. */
+    layer: string | readonly string[];
+    /** One entry per block of aligned coordinates: a name for every model, or one name per model. */
+    variables: readonly (string | readonly string[])[];
+    subspace?: number;
+  };
   out: string;
   resume?: boolean;
   quiet?: boolean;
@@ -65,31 +72,57 @@ const MASK_SEED = 0x5eed;
 export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { models: AlignedModel[]; settings: AlignSettings; loaded: SequenceModel[] } {
   if (o.modelDirs.length === 0) throw new InputError('--models needs at least one model folder');
   const loaded = o.modelDirs.map((d) => loadModel(d, { onWarning: warn }));
+  const n = loaded.length;
   const method = (o.settings.method ?? 'mas') as Method;
-  const preset = methodPreset(method, loaded.length);
-  const points = loaded.map((m) => m.resolveHook(o.settings.layer));
+  const preset = methodPreset(method, n);
+  const layerIn = typeof o.settings.layer === 'string' ? [o.settings.layer] : [...o.settings.layer];
+  if (layerIn.length !== 1 && layerIn.length !== n) throw new InputError(`--layer names ${layerIn.length} hook points for ${n} model(s): give one for all, or one per model`);
+  const points = loaded.map((m, i) => m.resolveHook(layerIn.length === 1 ? layerIn[0] : layerIn[i]));
   const point = points[0];
-  if (points.some((p) => p !== point)) throw new InputError(`--layer ${o.settings.layer} resolves to different points per model: ${points.join(', ')}`);
-  const widths = loaded.map((m) => m.hookWidth(point));
+  const perModelLayer = points.some((p) => p !== point);
+  if (perModelLayer && layerIn.length === 1) throw new InputError(`--layer ${layerIn[0]} resolves to different points per model: ${points.join(', ')}; give one hook point per model`);
+  const widths = loaded.map((m, i) => m.hookWidth(points[i]));
   const minWidth = Math.min(...widths);
-  const variables = o.settings.variables;
-  if (variables.length === 0) throw new InputError('--variable needs at least one variable');
   const tasks = loaded.map((m) => getTask(m.config.task, { ...m.config.task_config }));
-  for (const v of variables) {
-    if (v === 'full' || v === 'null') continue;
-    tasks.forEach((t, i) => {
-      const cm = modelOf(t);
-      if (!cm.variables.includes(v) || v === cm.countKey) {
-        throw new InputError(`--variable ${v}: model ${o.modelDirs[i]} (task ${t.id}) has no swappable variable '${v}' (has: full, ${cm.variables.filter((x) => x !== cm.countKey).join(', ')})`);
+  const { labels: variables, perModel } = resolveVariables(o.settings.variables, n);
+  const nameOf = (m: number, v: number): string => perModel?.[v][m] ?? variables[v];
+  // Every model must know its name of every block, and every direction's keys must pair up.
+  tasks.forEach((t, i) => {
+    const cm = modelOf(t);
+    const swappable = cm.variables.filter((x) => x !== cm.countKey);
+    variables.forEach((_, v) => {
+      const name = nameOf(i, v);
+      if (name === 'null') throw new InputError(`--variable null is not a block: use --include-null`);
+      if (name !== 'full' && !swappable.includes(name)) {
+        throw new InputError(`--variable ${name}: model ${i} (${o.modelDirs[i]}, task ${t.id}) has no swappable variable '${name}' (has: full, ${swappable.join(', ')})`);
       }
     });
+  });
+  for (let si = 0; si < n; si++) {
+    for (let ti = 0; ti < n; ti++) {
+      variables.forEach((_, v) => {
+        const sName = nameOf(si, v);
+        const tName = nameOf(ti, v);
+        const sm = modelOf(tasks[si]);
+        const tm = modelOf(tasks[ti]);
+        try {
+          variableKeys(tm, sm, tName, variableKeyList(sm, sName));
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          throw new InputError(`--variable: model ${si}'s '${sName}' cannot be swapped into model ${ti}'s '${tName}' (${e.message.replace(/^counterfactual: /, '')})`);
+        }
+      });
+    }
   }
   if (preset.mask === 'zero' && !variables.every((v) => v === 'full')) {
     // ZeroMask replaces the target's whole state, while a single-variable counterfactual keeps the
     // target's other variables (e.g. its phase): only the source can supply them, so IIA is capped.
     warn(`--method ${method} zeroes the target's own coordinates, but --variable ${variables.join(',')} keeps the target's other causal variables in the counterfactual; the stitched state cannot carry them (use --variable full, as the reference's stitching does)`);
   }
-  let k = o.settings.subspace ?? preset.defaultK(point, minWidth);
+  const T = o.settings.T ? checkDirections('--train-directions', o.settings.T, n) : undefined;
+  const C = o.settings.C ? checkDirections('--cl-directions', o.settings.C, n) : undefined;
+  const kPoint = points.includes('embedding') ? 'embedding' : point;
+  let k = o.settings.subspace ?? preset.defaultK(kPoint, minWidth);
   if (!Number.isInteger(k) || k < 0) throw new InputError(`--subspace must be a non-negative integer, got ${k}`);
   if (k * variables.length > minWidth) {
     if (variables.length === 1 && !o.settings.includeNull) {
@@ -97,18 +130,29 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
       k = minWidth;
     } else throw new InputError(`--subspace ${k} × ${variables.length} variable(s) exceeds the hooked width ${minWidth}`);
   }
-  const stepwise = point === 'embedding' || loaded.some((m) => m.config.arch === 'transformer');
+  // mas.md §4.3: indywise at layer.N for every architecture (the author's GRU ↔ transformer runs), stepwise at the embedding.
+  const stepwise = points.includes('embedding');
+  const { variables: _v, layer: _l, T: _t, C: _c, ...rest } = o.settings;
   const settings: AlignSettings = {
     ...DEFAULT_SETTINGS,
-    ...stripUndefined(o.settings),
+    ...stripUndefined(rest),
     method,
-    layer: point,
+    layer: perModelLayer ? points.join(',') : point,
     variables,
     subspace: k,
     clWeight: o.settings.clWeight ?? preset.clWeight,
     mode: o.settings.mode ?? (stepwise ? 'stepwise' : 'indywise'),
   };
-  if (settings.mode === 'stepwise' && settings.clWeight > 0) throw new InputError('the CL loss (--cl-weight > 0) is indywise only; this run is stepwise (embedding layer or a transformer)');
+  if (perModelLayer) settings.layers = points;
+  if (perModel) settings.modelVariables = perModel;
+  if (T) settings.T = T;
+  if (C) settings.C = C;
+  const dirs = trainedDirections(settings, n);
+  if (settings.mode === 'stepwise' && (settings.clWeight > 0 || dirs.C.length > 0)) {
+    throw new InputError(`the CL loss is indywise only; this run is stepwise${o.settings.mode === 'stepwise' ? '' : ' (the embedding layer)'}${dirs.C.length > 0 ? `, and it has CL directions (${dirs.C.map(([a, b]) => `${a}>${b}`).join(',')})` : ''}: use --mode indywise${settings.clWeight > 0 ? ' or --cl-weight 0' : ''}${dirs.C.length > 0 ? ' or --cl-directions none' : ''}`);
+  }
+  if (dirs.T.length === 0 && dirs.C.length === 0) throw new InputError(`--method ${method} with these direction sets trains no direction`);
+  if (dirs.C.length > 0 && settings.clWeight === 0 && C) warn(`--cl-directions given with --cl-weight 0: the CL loss is only reported`);
   if (settings.map === 'gram-schmidt' && (settings.includeNull || settings.zscore || settings.learnedFill)) {
     throw new InputError('--map gram-schmidt holds only the k aligned columns: it cannot be combined with the null variable, zscore or learned fill');
   }
@@ -118,9 +162,70 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
   const root = new Rng(settings.seed);
   const models: AlignedModel[] = loaded.map((model, index) => {
     const d = makeMasData(tasks[index], { seed: root.fork(`data/${index}`).nextU32(), nTrain: settings.trainPairs, nValid: settings.validPairs });
-    return { index, model, task: d.task, vocab: Vocab.fromList(model.config.vocab), point: point as HookPoint, width: widths[index], train: d.train, valid: d.valid };
+    return { index, model, task: d.task, vocab: Vocab.fromList(model.config.vocab), point: points[index] as HookPoint, width: widths[index], train: d.train, valid: d.valid };
   });
+  if (settings.values) checkValues(settings.values, models, (m, v) => nameOf(m, v), variables.length, o.modelDirs);
   return { models, settings, loaded };
+}
+
+/**
+ * Blocks of aligned coordinates and their per-model names. Each entry is one block: a name shared by
+ * every model, or one name per model. Labels are the shared name, or the names joined by `|`.
+ */
+export function resolveVariables(input: readonly (string | readonly string[])[], n: number): { labels: string[]; perModel: string[][] | null } {
+  if (input.length === 0) throw new InputError('--variable needs at least one variable');
+  let differs = false;
+  const names = input.map((b) => {
+    if (typeof b === 'string') return new Array<string>(n).fill(b);
+    if (b.length === 1) return new Array<string>(n).fill(b[0]);
+    if (b.length !== n) throw new InputError(`--variable names ${b.length} variables for ${n} model(s): give one for all, or one per model`);
+    if (b.some((x) => x !== b[0])) differs = true;
+    return [...b];
+  });
+  for (const b of names) for (const x of b) if (x.length === 0) throw new InputError('--variable has an empty name');
+  return { labels: names.map((b) => (b.every((x) => x === b[0]) ? b[0] : b.join('|'))), perModel: differs ? names : null };
+}
+
+/** Validate a direction set against n models (every index an integer in 0..n−1); duplicates are dropped. */
+export function checkDirections(what: string, dirs: readonly Direction[], n: number): Direction[] {
+  const out: Direction[] = [];
+  for (const [s, t] of dirs) {
+    for (const x of [s, t]) {
+      if (!Number.isInteger(x) || x < 0 || x >= n) throw new InputError(`${what} ${s}>${t} names model ${x}, but there ${n === 1 ? 'is 1 model (index 0)' : `are ${n} models (indices 0..${n - 1})`}`);
+    }
+    if (!hasDirection(out, s, t)) out.push([s, t]);
+  }
+  return out;
+}
+
+/** Every model must take some value of each of its block variables in [lo, hi] at an eligible position of both splits. */
+function checkValues(values: readonly [number, number], models: readonly AlignedModel[], nameOf: (m: number, v: number) => string, nv: number, dirs: readonly string[]): void {
+  const [lo, hi] = values;
+  if (!(lo <= hi)) throw new InputError(`--values ${lo}-${hi} is an empty range`);
+  for (const m of models) {
+    const cm = modelOf(m.task);
+    for (let v = 0; v < nv; v++) {
+      const name = nameOf(m.index, v);
+      if (name === 'full') throw new InputError(`--values filters a named variable; model ${m.index} swaps the set 'full' (name one variable, e.g. count)`);
+      for (const split of ['train', 'valid'] as const) {
+        let seen = Infinity;
+        let top = -Infinity;
+        let hit = false;
+        for (const tr of m[split]) {
+          const states = traceStates(cm, tr.tokens, tr.count);
+          for (let p = 0; p < tr.tokens.length && !hit; p++) {
+            if (!cm.isEligibleInput(tr.tokens[p])) continue;
+            const x = states[p][name];
+            seen = Math.min(seen, x);
+            top = Math.max(top, x);
+            if (x >= lo && x <= hi) hit = true;
+          }
+          if (hit) break;
+        }
+        if (!hit) throw new InputError(`--values ${lo}-${hi}: model ${m.index} (${dirs[m.index]}) never has ${name} in that range at an eligible position of its ${split} sequences (it takes ${seen}..${top}); the range is empty after filtering`);
+      }
+    }
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -251,6 +356,9 @@ function writeOutputs(o: RunAlignOptions, out: AlignOutcome, config: unknown): A
     param: s.map === 'invertible' ? s.family : s.param,
     mask: out.settings.method === 'stitch' || out.settings.method === 'latent-stitch' ? 'zero' : 'fixed',
     mode: s.mode,
+    ...(s.layers ? { hook_points: s.layers } : {}),
+    ...(s.modelVariables ? { model_variables: s.modelVariables } : {}),
+    ...(s.values ? { values: s.values } : {}),
     T: out.T,
     C: out.C,
     cl_weight: s.clWeight,

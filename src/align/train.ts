@@ -14,6 +14,7 @@ import { InputError } from '../errors.ts';
 import { Adam, type AdamState } from '../tensor/optim.ts';
 import { Tensor, backward } from '../tensor/tensor.ts';
 import { add, scale } from '../tensor/ops/index.ts';
+import { capabilitiesOf } from '../models/model.ts';
 import { Progress } from '../util/progress.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { MasData, zscoreStats, type AlignedModel, type TupleKey } from './data.ts';
@@ -54,6 +55,27 @@ export interface AlignSettings {
   seed: number;
   validEvery: number;
   patience: number;
+  /** Per-model hook points, when they differ between models (`layer` then joins them with commas). */
+  layers?: string[];
+  /** Per-block, per-model variable names [v][m], when they differ between models (`variables` holds the labels). */
+  modelVariables?: string[][];
+  /** Value filter: pairs only at positions whose swapped variable lies in [lo, hi] (source and target). */
+  values?: [number, number];
+  /** Directions with the behavioural loss, replacing the method's. */
+  T?: Direction[];
+  /** Directions with the CL loss, replacing the method's. */
+  C?: Direction[];
+}
+
+/** The directions a run trains: the settings' own sets, else the method preset's. */
+export function trainedDirections(s: Pick<AlignSettings, 'method' | 'T' | 'C'>, n: number): { T: Direction[]; C: Direction[]; mask: MaskKind } {
+  const preset = methodPreset(s.method, n);
+  return { T: s.T ?? preset.T, C: s.C ?? preset.C, mask: preset.mask };
+}
+
+/** The name model m gives block v of a run. */
+export function modelVariable(s: Pick<AlignSettings, 'variables' | 'modelVariables'>, m: number, v: number): string {
+  return s.modelVariables?.[v]?.[m] ?? s.variables[v];
 }
 
 /** Defaults (mas.md §6.6), before the method preset fills k and ε. */
@@ -221,7 +243,7 @@ function emptyMatrices(vars: readonly string[], n: number): VarMatrices {
 }
 
 /** Build the maps of every model (seeded per model). */
-export function buildMaps(models: readonly AlignedModel[], s: AlignSettings, zstats: (ZStats | undefined)[] = []): { maps: AlignmentMap[]; blocks: Block[]; fills: (Tensor | null)[] } {
+export function buildMaps(models: readonly Pick<AlignedModel, 'index' | 'width'>[], s: AlignSettings, zstats: (ZStats | undefined)[] = []): { maps: AlignmentMap[]; blocks: Block[]; fills: (Tensor | null)[] } {
   const nv = s.variables.length;
   const K = s.subspace * nv;
   const minWidth = Math.min(...models.map((m) => m.width));
@@ -249,7 +271,7 @@ export function buildMaps(models: readonly AlignedModel[], s: AlignSettings, zst
 /** Run MAS training on loaded models with their data (see the module doc). */
 export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: TrainHooks = {}): AlignOutcome {
   const n = models.length;
-  const preset = methodPreset(s.method, n);
+  const preset = trainedDirections(s, n);
   const mask: MaskKind = preset.mask;
   if (s.mode === 'stepwise' && s.clWeight > 0) throw new InputError('the CL loss is not available in stepwise mode (embedding layer, transformers)');
   if (s.includeNull && mask === 'zero') throw new InputError('the null variable needs FixedMask methods');
@@ -263,7 +285,7 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
   const norm = n * n * V;
   const t0 = performance.now();
 
-  const data = new MasData(models, tuples, { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs }, (k) => inT(k) || inC(k));
+  const data = new MasData(models, tuples, { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs, variableOf: (m, v) => (v < s.variables.length ? modelVariable(s, m, v) : 'null'), ...(s.values ? { values: s.values } : {}) }, (k) => inT(k) || inC(k));
   const zstats = s.zscore ? models.map((m) => zscoreStats(m)) : [];
   const { maps, blocks, fills } = buildMaps(models, s, zstats);
   const params: Tensor[] = [...maps.flatMap((m) => m.parameters()), ...fills.filter((f): f is Tensor => f !== null)];
@@ -334,8 +356,8 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
           continue;
         }
       }
-      const stepwiseTarget = models[k.trg].model.config.arch === 'transformer';
-      const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !stepwiseTarget, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
+      const teacherForced = capabilitiesOf(models[k.trg].model).teacherForcedTraining;
+      const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !teacherForced, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
       let term: Tensor | null = null;
       if (inT(k)) term = scale(out.ce, 1 / norm);
       if (inC(k) && s.clWeight > 0 && out.cl) {

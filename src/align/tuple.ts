@@ -8,7 +8,7 @@
  * is run; the outputs equal the full-sequence run's (`fullSequence` forces that path).
  */
 import { InputError } from '../errors.ts';
-import { RnnModel } from '../models/rnn.ts';
+import { canResumeFrom } from '../models/model.ts';
 import { PAD, scoreTrials, type CounterfactualBatch, type TrialScores } from '../tasks/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { MasData, Split, TupleBatch, TupleKey } from './data.ts';
@@ -102,7 +102,7 @@ function intervenedState(tb: TupleBatch, prefix: PrefixBatch, key: TupleKey, ctx
 function runSuffix(data: MasData, key: TupleKey, tb: TupleBatch, prefix: PrefixBatch, ctx: SwapContext, o: RunTupleOptions): TupleOutput {
   const target = data.models[key.trg];
   const model = target.model;
-  if (!(model instanceof RnnModel)) throw new InputError(`runTuple: the suffix path needs an RNN target, model ${key.trg} is a ${model.config.arch}`);
+  if (!canResumeFrom(model, target.point)) throw new InputError(`runTuple: the suffix path needs a target resumable at ${target.point}, model ${key.trg} is a ${model.config.arch}`);
   const { batch } = tb;
   // Without an intervention h' = h_t, and there is no CL loss (as in the full path).
   const swapped = intervenedState(tb, prefix, key, ctx);

@@ -54,4 +54,9 @@ export const commands: CommandEntry[] = [
     summary: 'Model Alignment Search (MAS, DAS, stitching, CLMAS) between model folders',
     load: async () => (await import('./commands/align.ts')).alignCommand,
   },
+  {
+    name: 'iia',
+    summary: 'score a fitted alignment (mas align run) on fresh counterfactual pairs',
+    load: async () => (await import('./commands/iia.ts')).iiaCommand,
+  },
 ];

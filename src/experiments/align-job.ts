@@ -29,6 +29,8 @@ export interface AlignJobArgs {
   clEps?: number;
   /** Label positions of the behavioural loss (mas.md §6.1; library default 'nonpad'). */
   lossPositions?: 'nonpad' | 'post' | 'task';
+  /** Intervention mode (library default: stepwise at the embedding, else indywise). */
+  mode?: 'indywise' | 'stepwise';
   seed: number;
 }
 
@@ -50,6 +52,7 @@ export function runAlignJob(a: AlignJobArgs, ctx: JobContext): Json {
       ...(a.validateEvery !== undefined ? { validEvery: a.validateEvery } : {}),
       ...(a.clEps !== undefined ? { clWeight: a.clEps } : {}),
       ...(a.lossPositions !== undefined ? { lossPositions: a.lossPositions } : {}),
+      ...(a.mode !== undefined ? { mode: a.mode } : {}),
       seed: a.seed,
     },
     out: ctx.dir,

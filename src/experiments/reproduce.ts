@@ -21,6 +21,8 @@ export interface Reproduction {
   description: string;
   /** The stages (model stages are shared between reproductions). */
   stages(s: DemoSettings): Stage[];
+  /** Headline lines computed from the finished stages' results (first in the report and on stdout). */
+  summary?(results: (id: string) => Json | null, s: DemoSettings): string[];
 }
 
 const A = 0;
@@ -48,6 +50,8 @@ function simStage(s: DemoSettings, name: string, x: string, y: string, layer: st
  * configs' default variable set `full` (tasks.md §7.1, Example F).
  */
 const EMBEDDING: Partial<AlignJobArgs> = { layer: 'embedding', variable: 'full' };
+/** The author's hidden-state protocol: layer.0, indywise for every architecture (mas.md §4.3), the variable set `full`. */
+const HIDDEN_INDYWISE: Partial<AlignJobArgs> = { layer: 'layer.0', variable: 'full', mode: 'indywise' };
 /** The paper's single "Count" variable (the reference figure of reference-figures.md §4). */
 const COUNT: Partial<AlignJobArgs> = { variable: 'count' };
 /** Every variable but obj_count (phase and count): what a stitched state can carry. */
@@ -112,14 +116,27 @@ export const REPRODUCTIONS: Reproduction[] = [
   },
   {
     name: 'gru-transformer',
-    description: 'GRU against 2-layer transformer: MAS IIA (embedding, stepwise, k = 16) is low while RSA and CKA are not correspondingly low; GRU ↔ GRU shown beside it.',
+    description:
+      "GRU against 2-layer transformer (the paper: MAS IIA low while RSA and CKA suggest high similarity). The author's hidden-state protocol: MAS between the GRU's layer.0 and the transformer's layer.0, indywise (the transformer's vector at p_t is replaced and later positions read it through attention), k = 32, variable full, reported next to the within-transformer ceiling (DAS in the transformer alone, same layer, mode and k). Beside it: stepwise MAS at the embedding (k = 16) for GRU ↔ transformer and GRU ↔ GRU, and RSA/CKA at both layers.",
     stages(s) {
       const [a, b] = s.seeds.map((x) => modelId('gru', x));
       const tf = modelId('transformer', s.seeds[A]);
       return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]), trainStage(s, 'transformer', s.seeds[A]),
+        alignStage(s, 'gru-transformer', 'mas-gru-transformer-layer0-k32', 'MAS GRU ↔ transformer at layer.0 (indywise), k = 32, variable full', 'mas', [a, tf], 32, HIDDEN_INDYWISE),
+        alignStage(s, 'gru-transformer', 'das-transformer-layer0-k32', 'DAS in the transformer at layer.0 (indywise), k = 32, variable full: the within-transformer ceiling', 'das', [tf], 32, HIDDEN_INDYWISE),
         alignStage(s, 'gru-transformer', 'mas-gru-transformer-k16', 'MAS GRU ↔ transformer (embedding), k = 16, variable full', 'mas', [a, tf], 16, EMBEDDING),
         alignStage(s, 'gru-transformer', 'mas-gru-gru-k16', 'MAS GRU ↔ GRU (embedding), k = 16, variable full', 'mas', [a, b], 16, EMBEDDING),
         simStage(s, 'gru-transformer', a, tf, 'embedding'), simStage(s, 'gru-transformer', a, tf, 'layer.0'), simStage(s, 'gru-transformer', a, b, 'embedding')];
+    },
+    summary(results) {
+      const f = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
+      const iia = (id: string): number[][] | undefined => (results(`gru-transformer/align/${id}`) as { iia?: number[][] } | null)?.iia;
+      const mas = iia('mas-gru-transformer-layer0-k32');
+      const das = iia('das-transformer-layer0-k32');
+      return [
+        `Hidden state (layer.0, indywise, k = 32, full): cross-model IIA GRU → transformer ${f(mas?.[0]?.[1])}, transformer → GRU ${f(mas?.[1]?.[0])}; ` +
+          `within-model in the MAS run: GRU ${f(mas?.[0]?.[0])}, transformer ${f(mas?.[1]?.[1])}; within-transformer ceiling (DAS in the transformer alone): ${f(das?.[0]?.[0])}.`,
+      ];
     },
   },
   {
@@ -164,6 +181,7 @@ export function stageCommand(job: JobSpec, dir: string): string {
       if (a.validateEvery !== undefined) parts.push(`--valid-every ${a.validateEvery}`);
       if (a.clEps !== undefined) parts.push(`--cl-weight ${a.clEps}`);
       if (a.lossPositions !== undefined) parts.push(`--loss-positions ${a.lossPositions}`);
+      if (a.mode !== undefined) parts.push(`--mode ${a.mode}`);
       parts.push(`--seed ${a.seed} --out ${dir}`);
       return parts.join(' ');
     }
@@ -185,7 +203,7 @@ export interface ReproduceOptions {
 }
 
 /** Run (or resume) one reproduction; returns the path of its report. */
-export async function runReproduction(name: string, o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome> }> {
+export async function runReproduction(name: string, o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[] }> {
   const r = getReproduction(name);
   const s = demoSettings(o.quick ?? false);
   openExperiment(o.out, 'reproduce', s as unknown as Json, { fresh: o.fresh });
@@ -194,8 +212,13 @@ export async function runReproduction(name: string, o: ReproduceOptions): Promis
   const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log });
   const modelDirs = [...new Set(stages.filter((x) => x.job.kind === 'train').map((x) => path.join(o.out, x.id)))];
   const doc = reportFromRuns([...modelDirs, path.join(o.out, name)], { title: `Reproduction: ${name}` });
-  doc.summary = [r.description, ...doc.summary];
+  const results = (id: string): Json | null => {
+    const oc = outcomes.get(id);
+    return oc && oc.status !== 'left-out' ? oc.result : null;
+  };
+  const headline = r.summary ? r.summary(results, s) : [];
+  doc.summary = [r.description, ...headline, ...doc.summary];
   const report = path.join(o.out, name, 'report.html');
   writeFileAtomic(report, await renderReport(doc));
-  return { report, outcomes };
+  return { report, outcomes, summary: headline };
 }

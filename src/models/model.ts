@@ -73,9 +73,36 @@ export interface ForwardResult {
   preIntervention?: Tensor;
 }
 
+/** What a model can do beyond `forward`; align reads these instead of checking classes or `arch`. */
+export interface ModelCapabilities {
+  /** Alignment training feeds the true counterfactual tokens instead of running free (the reference's transformers). */
+  readonly teacherForcedTraining: boolean;
+  /** Hook points from whose vector a run can be resumed with `forwardFrom` (RNNs: layer.0); [] if none. */
+  readonly resumableAt: readonly HookPoint[];
+}
+
+/** A model that can run a batch from a given state at a hook point (the indywise suffix path). */
+export interface ResumableModel extends SequenceModel {
+  /** Run from `init.state` [B, d] given AT (or BEFORE) position 0, differentiable. */
+  forwardFrom(input: ModelInput, opts: ForwardOptions, init: { state: Tensor; at: 'before' | 'at' }): ForwardResult;
+}
+
+/** A model's capabilities (defaults for models that declare none: runs free, not resumable). */
+export function capabilitiesOf(model: SequenceModel): ModelCapabilities {
+  return model.capabilities ?? { teacherForcedTraining: false, resumableAt: [] };
+}
+
+/** Whether a run of `model` can be resumed from its vector at `point`. */
+export function canResumeFrom(model: SequenceModel, point: string): model is ResumableModel {
+  const caps = capabilitiesOf(model);
+  return caps.resumableAt.length > 0 && typeof (model as Partial<ResumableModel>).forwardFrom === 'function' && caps.resumableAt.includes(model.resolveHook(point));
+}
+
 /** What every sequence model provides. */
 export interface SequenceModel {
   readonly config: ModelConfig;
+  /** What the model can do beyond forward (default: capabilitiesOf's). */
+  readonly capabilities?: ModelCapabilities;
   /** Run a batch (see ForwardOptions). */
   forward(input: ModelInput, opts: ForwardOptions): ForwardResult;
   /** Named parameter tensors (names of models.md §6.2), in lexicographic order. */

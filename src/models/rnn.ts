@@ -9,11 +9,13 @@ import { ShapeError } from '../errors.ts';
 import { runRnn, type RnnParams } from '../tensor/kernels/rnn.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { hookWidthOf, resolveHookPoint, type HookPoint, type RnnConfig } from './config.ts';
-import { checkInput, checkIntervention, freeRunMask, padMask, type ForwardOptions, type ForwardResult, type ModelInput, type SequenceModel } from './model.ts';
+import { checkInput, checkIntervention, freeRunMask, padMask, type ForwardOptions, type ForwardResult, type ModelCapabilities, type ModelInput, type SequenceModel } from './model.ts';
 
 /** A GRU or LSTM model over PyTorch-layout parameters. */
 export class RnnModel implements SequenceModel {
   readonly config: RnnConfig;
+  /** Runs free in alignment training; resumable from layer.0 (forwardFrom). */
+  readonly capabilities: ModelCapabilities = { teacherForcedTraining: false, resumableAt: ['layer.0'] };
   private readonly params: Map<string, Tensor>;
   private readonly kernelParams: RnnParams;
   private readonly padIds: number[];

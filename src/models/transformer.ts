@@ -23,7 +23,7 @@ import { isGradEnabled, noGrad, Tensor } from '../tensor/tensor.ts';
 import type { Rng } from '../util/rng.ts';
 import { hookPoints, hookWidthOf, resolveHookPoint, type HookPoint, type TransformerConfig } from './config.ts';
 import { embedding, maskedAffineRows } from '../tensor/ops/rows.ts';
-import { argmaxRows, checkInput, checkIntervention, freeRunMask, padMask, type ForwardOptions, type ForwardResult, type ModelInput, type SequenceModel } from './model.ts';
+import { argmaxRows, checkInput, checkIntervention, freeRunMask, padMask, type ForwardOptions, type ForwardResult, type ModelCapabilities, type ModelInput, type SequenceModel } from './model.ts';
 
 /** The tensors of one block. */
 interface BlockParams {
@@ -55,6 +55,8 @@ interface PassResult {
 /** A pre-LN rotary transformer over PyTorch-layout parameters. */
 export class TransformerModel implements SequenceModel {
   readonly config: TransformerConfig;
+  /** Teacher-forced in alignment training (the reference); no resumable state. */
+  readonly capabilities: ModelCapabilities = { teacherForcedTraining: true, resumableAt: [] };
   private readonly params: Map<string, Tensor>;
   private readonly blocks: BlockParams[];
   private readonly padId: number;

@@ -223,6 +223,12 @@ export interface CounterfactualOptions {
   readonly randomObjCounts?: readonly number[];
   /** Run the CL lookup (indywise only; default true). */
   readonly clLookup?: boolean;
+  /**
+   * Value filter (the reference's keep/excl_varb_vals): only positions whose post-token state passes
+   * `source` (resp. `target`) are drawn; sequences without such a position are never used. Stepwise
+   * pairs filter the shared position p by the source state only.
+   */
+  readonly keep?: { readonly source?: (s: CausalState) => boolean; readonly target?: (s: CausalState) => boolean };
 }
 
 /** One counterfactual pair. */
@@ -283,24 +289,42 @@ export function makeCounterfactualPairs(opts: CounterfactualOptions): Counterfac
   const doCl = mode === 'indywise' && (opts.clLookup ?? true);
   const clIndex = doCl ? new ClIndex(tModel, tTrials) : null;
 
+  const keepS = opts.keep?.source;
+  const keepT = mode === 'indywise' ? opts.keep?.target : undefined;
+  const kept = (model: CausalModel, tr: Trial, keep: ((s: CausalState) => boolean) | undefined): number[] => {
+    const elig = eligiblePositions(model, tr.tokens);
+    if (!keep) return elig;
+    const states = traceStates(model, tr.tokens, tr.count);
+    return elig.filter((p) => keep(states[p]));
+  };
+  const pool = (model: CausalModel, trials: readonly Trial[], keep: ((s: CausalState) => boolean) | undefined, side: string): number[] | null => {
+    if (!keep) return null;
+    const idx = trials.flatMap((tr, j) => (kept(model, tr, keep).length > 0 ? [j] : []));
+    if (idx.length === 0) throw new InputError(`counterfactual: no ${side} sequence has an eligible position whose value passes the filter`);
+    return idx;
+  };
+  const tPool = pool(tModel, tTrials, keepT, 'target');
+  const sPool = pool(sModel, sTrials, keepS, 'source');
+
   const out: CounterfactualPair[] = [];
   for (let i = 0; i < n; i++) {
-    const target = tTrials[i];
-    const sourceIndex = rng.int(sTrials.length);
+    const ti = tPool ? tPool[i % tPool.length] : i;
+    const target = tTrials[ti];
+    const sourceIndex = sPool ? sPool[rng.int(sPool.length)] : rng.int(sTrials.length);
     const source = sTrials[sourceIndex];
-    const sElig = eligiblePositions(sModel, source.tokens);
+    const sElig = kept(sModel, source, keepS);
     if (sElig.length === 0) throw new InputError(`counterfactual: source sequence ${sourceIndex} has no eligible position`);
     let ps: number;
     let pt: number;
     if (mode === 'indywise') {
       ps = sElig[rng.int(sElig.length)];
-      const tElig = eligiblePositions(tModel, target.tokens);
-      if (tElig.length === 0) throw new InputError(`counterfactual: target sequence ${i} has no eligible position`);
+      const tElig = kept(tModel, target, keepT);
+      if (tElig.length === 0) throw new InputError(`counterfactual: target sequence ${ti} has no eligible position`);
       pt = tElig[rng.int(tElig.length)];
     } else {
       // Null stepwise pairs keep the target unchanged, so p must be an input position of the target.
       const cand = keys.length === 0 ? sElig.filter((p) => p < target.tokens.length - 1) : sElig;
-      if (cand.length === 0) throw new InputError(`counterfactual: no stepwise position for target ${i} and source ${sourceIndex}`);
+      if (cand.length === 0) throw new InputError(`counterfactual: no stepwise position for target ${ti} and source ${sourceIndex}`);
       ps = pt = cand[rng.int(cand.length)];
     }
     const objCount = objMode === 'random' ? randomCounts[rng.int(randomCounts.length)] : undefined;
@@ -310,7 +334,7 @@ export function makeCounterfactualPairs(opts: CounterfactualOptions): Counterfac
         ? indywiseCounterfactual(tModel, target, pt, sourceState, keys, rng, objCount)
         : stepwiseCounterfactual(tModel, target, pt, sourceState, keys, rng, objCount);
     out.push({
-      targetIndex: i,
+      targetIndex: ti,
       sourceIndex,
       mode,
       variable: opts.variable,

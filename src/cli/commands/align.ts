@@ -15,16 +15,25 @@ predicts (mas.md). IIA is evaluated in all n² directions; iia[s][t] is source s
 
 required:
   --models DIR [DIR…]     model folders (config.json + model.safetensors)
-  --layer LAYER           layer.N | embedding | hidden (= layer.0 of an RNN); embedding and
-                          transformers use stepwise interventions
-  --variable VAR          count | phase | full (comma-separated for several blocks); full = phase
-                          and count together, the reference's default and what stitching needs
+  --layer LAYER           layer.N | embedding | hidden (= layer.0 of an RNN); one for every model,
+                          or one per model (layer.0,layer.1); the embedding defaults to stepwise
+                          interventions, layer.N to indywise, for every architecture (see --mode)
+  --variable VAR          count | phase | full | a variable of the model's task (cumu_val, …); one
+                          for every model, or one per model (count,cumu_val); several blocks are
+                          joined with + (count+phase); full = every variable but the trial's count,
+                          the reference's default and what stitching needs
   --subspace K            aligned dimensions per variable (default: method preset; larger than the
                           hooked width is clipped with a warning)
   --out RUNDIR            run folder (refused if it holds a run with a different config)
 
 options:
   --method M              mas (default) | das | unidirectional | stitch | clmas | latent-stitch
+  --mode MODE             indywise | stepwise (default: stepwise at the embedding, else indywise);
+                          the CL loss needs indywise
+  --values LO-HI          pairs only at positions whose swapped variable lies in LO..HI, in the
+                          source and the target (the reference's keep_varb_vals)
+  --train-directions D    directions with the behavioural loss, e.g. 0>1,1>1 (default: the method's)
+  --cl-directions D       directions with the CL loss, e.g. 0>1, or none (default: the method's)
   --map TYPE              orthogonal (default) | gram-schmidt | invertible
   --param P               expm (default) | cayley | householder
   --family F              invertible family: relaxed-rotation (default) | scaled-rotation | spd | signed-spd
@@ -61,6 +70,37 @@ function num(name: string, v: string | undefined): number | undefined {
   return x;
 }
 
+/** `count` | `count,cumu_val` (one per model) | `count+phase` (blocks), per model joined by commas. */
+export function parseVariables(v: string): (string | string[])[] {
+  const groups = v.split(',').map((g) => g.split('+').map((x) => x.trim()));
+  if (groups.some((g) => g.some((x) => x.length === 0))) throw new InputError(`--variable '${v}' has an empty name`);
+  if (groups.length === 1) return groups[0];
+  const nb = groups[0].length;
+  if (groups.some((g) => g.length !== nb)) throw new InputError(`--variable '${v}': every model needs the same number of +-joined blocks`);
+  return Array.from({ length: nb }, (_, b) => groups.map((g) => g[b]));
+}
+
+/** `0>1,1>1` → [[0, 1], [1, 1]]; `none` or empty → []. */
+export function parseDirections(flag: string, v: string): [number, number][] {
+  const t = v.trim();
+  if (t === '' || t === 'none') return [];
+  return t.split(',').map((d) => {
+    const m = /^\s*(\d+)\s*>\s*(\d+)\s*$/.exec(d);
+    if (!m) throw new InputError(`${flag}: '${d}' is not a direction SOURCE>TARGET (e.g. 0>1)`);
+    return [Number(m[1]), Number(m[2])];
+  });
+}
+
+/** `1-10` → [1, 10]; `5` → [5, 5]. */
+export function parseValues(v: string): [number, number] {
+  const m = /^\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*)?$/.exec(v);
+  if (!m) throw new InputError(`--values '${v}' is not a range LO-HI of integers (e.g. 1-10)`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (lo > hi) throw new InputError(`--values ${v} is an empty range (${lo} > ${hi})`);
+  return [lo, hi];
+}
+
 function oneOf<T extends string>(what: string, v: string | undefined, valid: readonly T[]): T | undefined {
   if (v === undefined) return undefined;
   if (!(valid as readonly string[]).includes(v)) unknownName(what, v, valid);
@@ -82,6 +122,10 @@ export const alignCommand: Command = {
         variable: { type: 'string' },
         subspace: { type: 'string' },
         method: { type: 'string' },
+        mode: { type: 'string' },
+        values: { type: 'string' },
+        'train-directions': { type: 'string' },
+        'cl-directions': { type: 'string' },
         map: { type: 'string' },
         param: { type: 'string' },
         family: { type: 'string' },
@@ -122,8 +166,12 @@ export const alignCommand: Command = {
       quiet: o.quiet ?? false,
       settings: {
         method,
-        layer: o.layer,
-        variables: o.variable.split(',').map((v) => v.trim()).filter((v) => v.length > 0),
+        layer: o.layer.split(',').map((x) => x.trim()),
+        variables: parseVariables(o.variable),
+        mode: oneOf<'indywise' | 'stepwise'>('mode', o.mode, ['indywise', 'stepwise']),
+        values: o.values === undefined ? undefined : parseValues(o.values),
+        T: o['train-directions'] === undefined ? undefined : parseDirections('--train-directions', o['train-directions']),
+        C: o['cl-directions'] === undefined ? undefined : parseDirections('--cl-directions', o['cl-directions']),
         subspace: int('subspace', o.subspace),
         map: oneOf<MapKind>('map type', o.map, MAP_KINDS),
         param: oneOf<OrthoParam>('parametrization', o.param, ORTHO_PARAMS),

@@ -45,6 +45,7 @@ export const reproduceCommand: Command = {
     const jobs = o.jobs === undefined ? Math.max(1, Math.min(2, os.availableParallelism())) : Number(o.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs must be a positive integer, got '${o.jobs}'`);
     const r = await runReproduction(positionals[0], { out: o.out ?? path.join('runs', 'reproduce'), quick: o.quick, fresh: o.fresh, jobs, quiet: o.quiet });
+    for (const line of r.summary) console.log(line);
     console.log(`report: ${r.report}`);
     return 0;
   },

@@ -199,7 +199,7 @@ export function medianSqDistance(d2: Mat): number {
 
 /** RBF kernel exp(−‖x_i − x_j‖² / (2σ²)) with σ² = θ²·median squared distance. */
 export function rbfKernel(x: Mat, theta: number, op = 'cka-rbf', name = 'X'): { k: Mat; sigma2: number } {
-  const d2 = sqDistances(x);
+  const d2 = sqDistances(x, { exactTies: false }); // the bandwidth and kernel read values, not ranks
   const med = medianSqDistance(d2);
   if (!(med > 0)) {
     throw new DegenerateInputError(`${op}: the median squared distance between rows of ${name} is 0 (more than half of the pairs coincide), so the RBF bandwidth is undefined`);

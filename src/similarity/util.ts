@@ -216,23 +216,8 @@ export function crossprod(a: Mat, b: Mat): Mat {
   return a === b ? gramOf(a, { transpose: true }) : matmul(a, b, true, false);
 }
 
-/** Squared Euclidean distances between rows from the Gram matrix, clamped at 0, exact-zero diagonal. */
-export function sqDistances(m: Mat): Mat {
-  const c = centerColumns(m); // distances are translation invariant; centring limits cancellation
-  const g = gramOf(c);
-  const n = m.rows;
-  const diag = new Float64Array(n);
-  for (let i = 0; i < n; i++) diag[i] = g.data[i * n + i];
-  const d = g.data;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = diag[i] + diag[j] - 2 * d[i * n + j];
-      d[i * n + j] = v > 0 ? v : 0;
-    }
-    d[i * n + i] = 0;
-  }
-  return g;
-}
+/** sqDistances(m): squared Euclidean distances between rows with exact ties kept exact (distances.ts). */
+export { sqDistances } from './distances.ts';
 
 /** Double centring H K H of a square matrix (copy). */
 export function doubleCenter(k: Mat): Mat {

@@ -256,14 +256,14 @@ export interface MeasureValue {
   details: Record<string, unknown>;
 }
 
-/** Throw ConstantRepresentationError when every row of m equals the first. */
-export function checkNotConstant(op: string, name: string, m: Mat): void {
+/** Throw ConstantRepresentationError when every row of m equals the first (`why` ends the message). */
+export function checkNotConstant(op: string, name: string, m: Mat, why = 'so its self-similarity term is 0'): void {
   const { rows, cols, data } = m;
   for (let i = 1; i < rows; i++) {
     const o = i * cols;
     for (let j = 0; j < cols; j++) if (data[o + j] !== data[j]) return;
   }
-  throw new ConstantRepresentationError(`${op}: ${name} is constant (all ${rows} rows are equal), so its self-similarity term is 0`);
+  throw new ConstantRepresentationError(`${op}: ${name} is constant (all ${rows} rows are equal), ${why}`);
 }
 
 /** Map every row to the first row bitwise equal to it: `index[i]` is the unique-row number of row i. */

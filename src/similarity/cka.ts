@@ -4,13 +4,15 @@
  * the median-distance bandwidth, and minibatch CKA with a streaming accumulator.
  */
 import { InputError } from '../errors.ts';
-import { mat, type Mat } from '../tensor/linalg.ts';
+import { mat, qr, type Mat } from '../tensor/linalg.ts';
+import { angleFromChord } from './la.ts';
 import { Rng } from '../util/rng.ts';
 import {
   ConstantRepresentationError,
   DegenerateInputError,
   TooFewSamplesError,
   centerChecked,
+  centerCols,
   checkNotConstant,
   checkPair,
   checkShapes,
@@ -184,10 +186,45 @@ export function ckaLinear(x: Mat, y: Mat, opts: { debiased?: boolean; form?: Cka
   return { value: opts.debiased ? clip(v, -1, 1) : clip(v, 0, 1), details: { form: t.form, estimator: opts.debiased ? 'unbiased' : 'biased' } };
 }
 
-/** The angle arccos(clip(cka-linear, 0, 1)) between centred Gram matrices (a metric). */
+/**
+ * The angle arccos(clip(cka-linear, 0, 1)) between the centred Gram matrices (a metric), computed
+ * as 2·asin(‖K̂ − L̂‖_F / 2) with K̂ = X̄X̄ᵀ/‖X̄X̄ᵀ‖_F, so that X against X (or XR) gives ~1e-15
+ * rather than the ~1e-8 of arccos(1 − ε). netrep's LinearCKA takes arccos.
+ */
 export function ckaLinearAngular(x: Mat, y: Mat): MeasureValue {
   const r = ckaLinear(x, y);
-  return { value: Math.acos(clip(r.value, 0, 1)), details: { ...r.details, cka: r.value } };
+  const xc = centerCols(x);
+  const yc = centerCols(y);
+  const kx = Math.sqrt(frob2(crossprod(xc, xc))); // ‖X̄ᵀX̄‖_F = ‖X̄X̄ᵀ‖_F
+  const ky = Math.sqrt(frob2(crossprod(yc, yc)));
+  let c2 = 0;
+  if (pickForm(x.rows, x.cols, y.cols, 'auto') === 'gram') {
+    const k = gram(xc);
+    const l = gram(yc);
+    for (let i = 0; i < k.data.length; i++) c2 += (k.data[i] / kx - l.data[i] / ky) ** 2;
+  } else {
+    // Z = [X̄/√kx, Ȳ/√ky] = Q [Rx Ry]: K̂ − L̂ = Q (Rx Rxᵀ − Ry Ryᵀ) Qᵀ, a (px+py)² matrix
+    const px = x.cols;
+    const w = px + y.cols;
+    const z = mat(x.rows, w);
+    const sx = 1 / Math.sqrt(kx);
+    const sy = 1 / Math.sqrt(ky);
+    for (let i = 0; i < x.rows; i++) {
+      for (let j = 0; j < px; j++) z.data[i * w + j] = xc.data[i * px + j] * sx;
+      for (let j = 0; j < y.cols; j++) z.data[i * w + px + j] = yc.data[i * y.cols + j] * sy;
+    }
+    const rr = qr(z).r;
+    const rx = mat(w, px);
+    const ry = mat(w, y.cols);
+    for (let i = 0; i < w; i++) {
+      for (let j = 0; j < px; j++) rx.data[i * px + j] = rr.data[i * w + j];
+      for (let j = 0; j < y.cols; j++) ry.data[i * y.cols + j] = rr.data[i * w + px + j];
+    }
+    const a = gram(rx);
+    const b = gram(ry);
+    for (let i = 0; i < a.data.length; i++) c2 += (a.data[i] - b.data[i]) ** 2;
+  }
+  return { value: angleFromChord(Math.sqrt(c2)), details: { ...r.details, cka: r.value } };
 }
 
 /** Median of the full n×n squared-distance matrix (diagonal included; mean of middle pair if even). */
@@ -199,7 +236,7 @@ export function medianSqDistance(d2: Mat): number {
 
 /** RBF kernel exp(−‖x_i − x_j‖² / (2σ²)) with σ² = θ²·median squared distance. */
 export function rbfKernel(x: Mat, theta: number, op = 'cka-rbf', name = 'X'): { k: Mat; sigma2: number } {
-  const d2 = sqDistances(x);
+  const d2 = sqDistances(x, { exactTies: false }); // the bandwidth and kernel read values, not ranks
   const med = medianSqDistance(d2);
   if (!(med > 0)) {
     throw new DegenerateInputError(`${op}: the median squared distance between rows of ${name} is 0 (more than half of the pairs coincide), so the RBF bandwidth is undefined`);

@@ -6,7 +6,7 @@
 import { InputError } from '../errors.ts';
 import { mat, type Mat } from '../tensor/linalg.ts';
 import { hsicUnbiasedProduct } from './cka.ts';
-import { DegenerateInputError, TooFewSamplesError, checkPair, gram, pairwiseExact, rowNormalize, sqDistances, type MeasureValue } from './util.ts';
+import { DegenerateInputError, TooFewSamplesError, checkNotConstant, checkPair, gram, pairwiseExact, rowNormalize, sqDistances, type MeasureValue } from './util.ts';
 
 /** Neighbour metric: cosine similarity (default) or Euclidean distance. */
 export type NeighbourMetric = 'cosine' | 'l2';
@@ -52,6 +52,17 @@ export function neighbours(x: Mat, k: number, metric: NeighbourMetric, op = 'knn
   return topK(scores, k);
 }
 
+/**
+ * Shapes, finiteness, and ConstantRepresentationError for a constant X or Y (all rows equal), as
+ * the other families raise: every neighbour set would be decided by the tie-break alone.
+ */
+function checkKnnPair(op: string, x: Mat, y: Mat): void {
+  checkPair(op, x, y);
+  const why = 'so its neighbour sets are undefined (every pair ties)';
+  checkNotConstant(op, 'X', x, why);
+  checkNotConstant(op, 'Y', y, why);
+}
+
 function checkK(op: string, n: number, k: number, minK = 1): void {
   if (!Number.isInteger(k) || k < minK) throw new InputError(`${op}: k must be an integer ≥ ${minK}, got ${k}`);
   if (k > n - 2) throw new TooFewSamplesError(`${op}: k = ${k} needs at least k + 2 = ${k + 2} samples, got ${n}`);
@@ -72,7 +83,7 @@ function overlaps(nx: Int32Array, ny: Int32Array, n: number, k: number): Int32Ar
 /** `mutual-knn-<k>` = (1/n) Σ_i |N_X(i) ∩ N_Y(i)| / k. */
 export function mutualKnn(x: Mat, y: Mat, k = 10, metric: NeighbourMetric = 'cosine'): MeasureValue {
   const op = `mutual-knn-${k}${metric === 'l2' ? '-l2' : ''}`;
-  checkPair(op, x, y);
+  checkKnnPair(op, x, y);
   const n = x.rows;
   checkK(op, n, k);
   const c = overlaps(neighbours(x, k, metric, op, 'X'), neighbours(y, k, metric, op, 'Y'), n, k);
@@ -84,7 +95,7 @@ export function mutualKnn(x: Mat, y: Mat, k = 10, metric: NeighbourMetric = 'cos
 /** `jaccard-knn-<k>` = (1/n) Σ_i |N_X(i) ∩ N_Y(i)| / |N_X(i) ∪ N_Y(i)|. */
 export function jaccardKnn(x: Mat, y: Mat, k = 10, metric: NeighbourMetric = 'cosine'): MeasureValue {
   const op = `jaccard-knn-${k}${metric === 'l2' ? '-l2' : ''}`;
-  checkPair(op, x, y);
+  checkKnnPair(op, x, y);
   const n = x.rows;
   checkK(op, n, k);
   const c = overlaps(neighbours(x, k, metric, op, 'X'), neighbours(y, k, metric, op, 'Y'), n, k);
@@ -114,7 +125,7 @@ function maskedPair(a: Mat, b: Mat, na: Int32Array, nb: Int32Array, k: number): 
 /** `cknna-<k>` (Huh et al. 2024): CKA restricted to mutual k-nearest-neighbour pairs, unbiased HSIC. */
 export function cknna(x: Mat, y: Mat, k = 10): MeasureValue {
   const op = `cknna-${k}`;
-  checkPair(op, x, y);
+  checkKnnPair(op, x, y);
   const n = x.rows;
   checkK(op, n, k, 2);
   if (n < 4) throw new TooFewSamplesError(`${op}: needs at least 4 samples, got ${n}`);

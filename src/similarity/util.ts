@@ -216,23 +216,8 @@ export function crossprod(a: Mat, b: Mat): Mat {
   return a === b ? gramOf(a, { transpose: true }) : matmul(a, b, true, false);
 }
 
-/** Squared Euclidean distances between rows from the Gram matrix, clamped at 0, exact-zero diagonal. */
-export function sqDistances(m: Mat): Mat {
-  const c = centerColumns(m); // distances are translation invariant; centring limits cancellation
-  const g = gramOf(c);
-  const n = m.rows;
-  const diag = new Float64Array(n);
-  for (let i = 0; i < n; i++) diag[i] = g.data[i * n + i];
-  const d = g.data;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = diag[i] + diag[j] - 2 * d[i * n + j];
-      d[i * n + j] = v > 0 ? v : 0;
-    }
-    d[i * n + i] = 0;
-  }
-  return g;
-}
+/** sqDistances(m): squared Euclidean distances between rows with exact ties kept exact (distances.ts). */
+export { sqDistances } from './distances.ts';
 
 /** Double centring H K H of a square matrix (copy). */
 export function doubleCenter(k: Mat): Mat {
@@ -271,14 +256,14 @@ export interface MeasureValue {
   details: Record<string, unknown>;
 }
 
-/** Throw ConstantRepresentationError when every row of m equals the first. */
-export function checkNotConstant(op: string, name: string, m: Mat): void {
+/** Throw ConstantRepresentationError when every row of m equals the first (`why` ends the message). */
+export function checkNotConstant(op: string, name: string, m: Mat, why = 'so its self-similarity term is 0'): void {
   const { rows, cols, data } = m;
   for (let i = 1; i < rows; i++) {
     const o = i * cols;
     for (let j = 0; j < cols; j++) if (data[o + j] !== data[j]) return;
   }
-  throw new ConstantRepresentationError(`${op}: ${name} is constant (all ${rows} rows are equal), so its self-similarity term is 0`);
+  throw new ConstantRepresentationError(`${op}: ${name} is constant (all ${rows} rows are equal), ${why}`);
 }
 
 /** Map every row to the first row bitwise equal to it: `index[i]` is the unique-row number of row i. */

@@ -88,7 +88,9 @@ export function runInWorker(job: JobSpec, ctx: JobContext): Promise<Json> {
   const workerData = { ...jobsModule(), job, ctx };
   return new Promise<Json>((resolve, reject) => {
     let settled = false;
-    const w = new Worker(BOOT, { eval: true, workerData, stderr: false, stdout: false });
+    // BOOT is CommonJS: drop an inherited --input-type=module (e.g. from `node --input-type=module -e`).
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    const w = new Worker(BOOT, { eval: true, workerData, execArgv, stderr: false, stdout: false });
     w.on('message', (m: WorkerReply) => {
       settled = true;
       if (m.ok) resolve(m.result ?? null);

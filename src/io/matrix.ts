@@ -54,8 +54,12 @@ function toMatrix(
   let rows: number;
   let cols: number;
   if (shape.length === 1) {
-    rows = shape[0];
-    cols = 1;
+    // Refused rather than guessed: n samples of one feature and one sample of n features are both (n,).
+    throw new InputError(
+      `${source}: is 1-D ${fmtShape(shape)}; expected a 2-D (samples × features) matrix. ` +
+        `Reshape it before saving: to [${shape[0]}, 1] for ${shape[0]} samples of one feature (numpy: x.reshape(-1, 1)), ` +
+        `or to [1, ${shape[0]}] for one sample`,
+    );
   } else if (shape.length === 2) {
     rows = shape[0];
     cols = shape[1];
@@ -70,7 +74,7 @@ function toMatrix(
     throw new InputError(
       `${source}: is ${n}-D ${fmtShape(shape)}; expected a 2-D (samples × features) matrix. ` +
         `Reshape it to [${lead}, ${shape[n - 1]}] before saving` +
-        (n === 3 ? ', or pass --flatten to treat it as that' : ''),
+        (n === 3 ? ', or pass --flatten3d to treat it as that' : ''),
     );
   }
   if (rows === 0 || cols === 0) throw new InputError(`${source}: empty matrix ${fmtShape(shape)}`);

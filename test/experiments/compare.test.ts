@@ -79,7 +79,7 @@ test('compare: three models give three pairs, GRU and LSTM ([h; c]) alike', () =
   assert.equal(r.subsample, null);
 });
 
-test('mas compare --json prints {"NAME": value} and bad input is one line', async () => {
+test('mas compare --json prints one object {layer, rows, subsample, pairs} (docs/cli-json.md) and bad input is one line', async () => {
   const root = mkdtempSync(join(tmpdir(), 'mas-compare-'));
   const a = tinyModel(join(root, 'a'), 1);
   const b = tinyModel(join(root, 'b'), 2);
@@ -93,9 +93,18 @@ test('mas compare --json prints {"NAME": value} and bad input is one line', asyn
     console.log = orig;
   }
   assert.equal(code, 0);
-  const obj = JSON.parse(lines[0]) as Record<string, number>;
-  assert.deepEqual(Object.keys(obj), ['cka', 'rsa_raw_l2_spr']);
-  for (const v of Object.values(obj)) assert.ok(v > -1 && v <= 1 + 1e-12);
+  assert.equal(lines.length, 1);
+  const obj = JSON.parse(lines[0]) as { layer: string; rows: number; subsample: unknown; pairs: { models: string[]; values: Record<string, { value: number; std: number; kind: string }> }[] };
+  assert.deepEqual(Object.keys(obj), ['layer', 'rows', 'subsample', 'pairs']);
+  assert.equal(obj.layer, 'embedding');
+  assert.deepEqual(obj.subsample, { size: 500, runs: 2, seed: 3 });
+  assert.equal(obj.pairs.length, 1);
+  assert.deepEqual(obj.pairs[0].models, [a, b]);
+  assert.deepEqual(Object.keys(obj.pairs[0].values), ['cka', 'rsa_raw_l2_spr']);
+  for (const v of Object.values(obj.pairs[0].values)) {
+    assert.deepEqual(Object.keys(v), ['value', 'std', 'kind']);
+    assert.ok(v.value > -1 && v.value <= 1 + 1e-12);
+  }
   const errs: string[] = [];
   const origErr = console.error;
   console.error = (s: unknown) => errs.push(String(s));

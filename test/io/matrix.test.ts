@@ -9,7 +9,7 @@ import { writeSafetensors } from '../../src/io/safetensors.ts';
 import { FileFormatError, InputError, NonFiniteError } from '../../src/errors.ts';
 import { EXPECTED, fixture, tempDir } from './helpers.ts';
 
-test('readMatrix: .npy 2-D (C and Fortran), 1-D → (n, 1), values as float64', () => {
+test('readMatrix: .npy 2-D (C and Fortran) as float64; 1-D is refused with a reshape hint', () => {
   for (const f of ['f4_2d_c.npy', 'f4_2d_f.npy']) {
     const m = readMatrix(fixture(f));
     assert.deepEqual([m.rows, m.cols], [3, 4]);
@@ -17,14 +17,16 @@ test('readMatrix: .npy 2-D (C and Fortran), 1-D → (n, 1), values as float64', 
     assert.deepEqual(Array.from(m.data), EXPECTED['f4_2d_c.npy'].values);
     assert.equal(m.source, fixture(f));
   }
-  const v = readMatrix(fixture('f4_1d.npy'));
-  assert.deepEqual([v.rows, v.cols], [5, 1]);
+  assert.throws(
+    () => readMatrix(fixture('f4_1d.npy')),
+    (e: Error) => e instanceof InputError && e.message.includes('f4_1d.npy') && /is 1-D \[5\]/.test(e.message) && /\[5, 1\].*reshape\(-1, 1\).*\[1, 5\]/.test(e.message),
+  );
   const ints = readMatrix(fixture('i4.npy'));
   assert.deepEqual(Array.from(ints.data), EXPECTED['i4.npy'].values);
 });
 
 test('readMatrix: 3-D arrays need flatten3d; 0-D and 4-D are rejected with a reshape hint', () => {
-  assert.throws(() => readMatrix(fixture('f8_3d_c.npy')), (e: Error) => e instanceof InputError && /is 3-D \[2, 3, 4\].*Reshape it to \[2·3, 4\].*--flatten/.test(e.message));
+  assert.throws(() => readMatrix(fixture('f8_3d_c.npy')), (e: Error) => e instanceof InputError && /is 3-D \[2, 3, 4\].*Reshape it to \[2·3, 4\].*--flatten3d to treat/.test(e.message));
   const m = readMatrix(fixture('f8_3d_f.npy'), { flatten3d: true });
   assert.deepEqual([m.rows, m.cols], [6, 4]);
   assert.deepEqual(Array.from(m.data), EXPECTED['f8_3d_c.npy'].values);

@@ -36,21 +36,27 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-test('--json prints exactly one object keyed by the given names', async () => {
+type Entry = { id: string; kind: string; value: number; ci: [number, number] | null; p: number | null };
+
+test('--json prints exactly one object keyed by the given names, each {id, kind, value, ci, p} (docs/cli-json.md)', async () => {
   const r = await run(['similarity', fx, fy, '--measure', 'cka,rsa,procrustes-angular', '--json']);
   assert.equal(r.code, 0);
-  const o = JSON.parse(r.out) as Record<string, number>;
+  const o = JSON.parse(r.out) as Record<string, Entry>;
   assert.deepEqual(Object.keys(o), ['cka', 'rsa', 'procrustes-angular']);
-  assert.equal(o.cka, similarity('cka-linear', x, y).value);
-  assert.equal(o.rsa, similarity('rsa-correlation-spearman', x, y).value);
+  for (const e of Object.values(o)) assert.deepEqual(Object.keys(e), ['id', 'kind', 'value', 'ci', 'p']);
+  assert.deepEqual(o.cka, { id: 'cka-linear', kind: 'similarity', value: similarity('cka-linear', x, y).value, ci: null, p: null });
+  assert.equal(o.rsa.value, similarity('rsa-correlation-spearman', x, y).value);
+  assert.equal(o['procrustes-angular'].kind, 'distance');
 });
 
 test('--ci and --permutations add ci and p, deterministic under --seed', async () => {
   const args = ['similarity', fx, fy, '-m', 'cka', '--ci', '--bootstrap', '50', '--permutations', '19', '--seed', '4', '--json'];
-  const a = JSON.parse((await run(args)).out) as Record<string, { value: number; ci: [number, number]; p: number }>;
+  const a = JSON.parse((await run(args)).out) as Record<string, Entry>;
   const b = JSON.parse((await run(args)).out) as typeof a;
   assert.deepEqual(a, b);
-  assert.ok(a.cka.ci[0] <= a.cka.value + 0.05 && a.cka.ci[1] >= a.cka.value - 0.05);
+  assert.deepEqual(Object.keys(a.cka), ['id', 'kind', 'value', 'ci', 'p'], 'the same shape as without --ci');
+  const ci = a.cka.ci!;
+  assert.ok(ci[0] <= a.cka.value + 0.05 && ci[1] >= a.cka.value - 0.05);
   assert.equal(a.cka.p, 1 / 20);
 });
 

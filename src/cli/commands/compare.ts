@@ -26,7 +26,8 @@ options:
   --runs R          draws averaged (default 10)
   --seed S          seed of the stimuli and the draws (default 0)
   --per-count N     stimuli per count (default 15)
-  --json            print {"NAME": value, …} (several pairs: one object per line, with "pair")
+  --json            print one JSON object {"layer", "rows", "subsample", "pairs": [{"models", "values":
+                    {"NAME": {"value", "std", "kind"}}}]} (every pair; docs/cli-json.md)
   --out DIR         also write DIR/similarity.json (readable by mas report)`;
 
 function int(name: string, v: string | undefined, dflt: number, min: number): number {
@@ -77,11 +78,11 @@ export const compareCommand: Command = {
       });
     }
     if (o.json) {
-      for (const p of r.pairs) {
-        const obj: Record<string, unknown> = Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, v.value]));
-        if (r.pairs.length > 1) obj.pair = [models[p.a], models[p.b]];
-        console.log(JSON.stringify(obj));
-      }
+      const pairs = r.pairs.map((p) => ({
+        models: [models[p.a], models[p.b]],
+        values: Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, { value: v.value, std: v.std, kind: v.kind }])),
+      }));
+      console.log(JSON.stringify({ layer: r.layer, rows: r.rows, subsample: r.subsample ?? null, pairs }));
       return 0;
     }
     const sub = r.subsample ? `mean of ${r.subsample.runs} subsamples of ${r.subsample.size} rows` : 'all rows';

@@ -38,8 +38,9 @@ options:
   --drop-constant-units   drop zero-variance units where z-scoring is needed (with a warning)
   --key NAME              array name inside .npz/.safetensors inputs (--key-x / --key-y per file)
   --flatten3d             accept (a, b, c) arrays as (a·b, c)
-  --json                  print one JSON object {"NAME": value, …}
-                          (with --ci: {"NAME": {"value", "ci": [lo, hi]}}; --permutations adds "p")
+  --json                  print one JSON object {"NAME": {"id", "kind", "value", "ci", "p"}, …}
+                          (ci: [lo, hi] or null without --ci; p: null without --permutations;
+                          the same shape whatever the flags: docs/cli-json.md)
   --list                  list every measure with its metadata (--json for JSON)`;
 
 const INV_LETTERS: [keyof Invariances, string][] = [
@@ -162,7 +163,7 @@ export const similarityCommand: Command = {
     const y = load(positionals[1], o['key-y'] ?? o.key, flatten);
     const mopts = { seed, dropConstantUnits: o['drop-constant-units'] ?? false };
 
-    const out: Record<string, number | { value: number; ci?: [number, number]; p?: number }> = {};
+    const out: Record<string, { id: string; kind: string; value: number; ci: [number, number] | null; p: number | null }> = {};
     const rows = [['measure', 'value', 'direction', ...(o.ci ? [`${Math.round(level * 100)}% CI`] : []), ...(perms > 0 ? ['p'] : [])]];
     for (let i = 0; i < names.length; i++) {
       const meta: MeasureMeta = measures[i].meta;
@@ -171,7 +172,7 @@ export const similarityCommand: Command = {
       let p: number | undefined;
       if (o.ci) ci = bootstrapCi(meta.id, x, y, { ...mopts, resamples, level }).ci;
       if (perms > 0) p = permutationTest(meta.id, x, y, { ...mopts, permutations: perms }).p;
-      out[names[i]] = ci === undefined && p === undefined ? r.value : { value: r.value, ...(ci ? { ci } : {}), ...(p !== undefined ? { p } : {}) };
+      out[names[i]] = { id: meta.id, kind: meta.kind, value: r.value, ci: ci ?? null, p: p ?? null };
       rows.push([
         meta.id,
         r.value.toFixed(6),

@@ -8,22 +8,17 @@ function gaussian(rows: number, cols: number, rng: Rng): Mat {
 }
 
 const rng = new Rng(7);
-const n = 200;
-const p = 16;
-const X = gaussian(n, p, rng);
-const { q } = linalg.qr(gaussian(p, p, rng));
-const XQ = linalg.matmul(X, q);
-const Y: Mat = linalg.mat(n, p, XQ.data.map((v) => v + 0.1 * rng.normal()));
+const X = gaussian(200, 16, rng);
+const { q } = linalg.qr(gaussian(16, 16, rng));
+const Y: Mat = linalg.mat(200, 16, linalg.matmul(X, q).data.map((v) => v + 0.1 * rng.normal()));
 
 const cka: SimilarityResult = similarity('cka-linear', X, Y);
 const invariant: MeasureMeta[] = listMeasures().filter((m) => m.invariances.orthogonal);
-
-// Bad input raises a MasError with a stable `code` (here: 100 rows against 200).
 let code = '';
 try {
-  similarity('cka-linear', X, gaussian(100, p, rng));
+  similarity('cka-linear', X, gaussian(100, 16, rng)); // 100 rows against 200: a ShapeError
 } catch (e) {
-  if (e instanceof MasError) code = e.code;
+  if (e instanceof MasError) code = e.code; // 'E_SHAPE'
   else throw e;
 }
 console.log(JSON.stringify({ cka: cka.value, n: cka.n, orthogonalInvariant: invariant.length, errorCode: code }));

@@ -163,3 +163,18 @@ test('npm pack → install offline elsewhere → the JS example runs on plain no
   });
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+test("the README's library examples are examples/library.mjs and examples/library.ts (after their header comments)", () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use it as a library'), readme.indexOf('## Development'));
+  const blocks = [...section.matchAll(/```(js|ts)\n([\s\S]*?)```/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(blocks.map((b) => b[0]), ['js', 'ts']);
+  const body = (f: string): string => {
+    const lines = fs.readFileSync(path.join(root, 'examples', f), 'utf8').split('\n');
+    let i = 0;
+    while (lines[i].startsWith('//')) i++;
+    return lines.slice(i).join('\n');
+  };
+  assert.equal(blocks[0][1], body('library.mjs'));
+  assert.equal(blocks[1][1], body('library.ts'));
+});

@@ -58,16 +58,15 @@ test('Kendall τ_a and τ_b match naive O(N²) counts on inputs with ties', () =
   }
 });
 
-test('Kendall τ_a runs in O(N log N): 500,000 RDM entries in well under a few seconds', () => {
+// No wall-clock assertion (it fails on a loaded machine): an O(N²) τ over 500,000 entries needs ~10¹¹ pair
+// comparisons (hours), so the generous timeout below separates the algorithms without timing a healthy run.
+test('Kendall τ_a on 500,000 RDM entries (O(N log N)): the population value 2/π·asin(ρ)', { timeout: 120_000 }, () => {
   const r = new Rng(3);
   const N = 500_000;
   const a = Float64Array.from({ length: N }, () => r.normal());
   const b = Float64Array.from(a, (x) => x + r.normal());
-  const t0 = performance.now();
   const tau = kendallTau(a, b, 'a');
-  const ms = performance.now() - t0;
   assert.ok(Math.abs(tau - (2 / Math.PI) * Math.asin(1 / Math.SQRT2)) < 0.01, `τ = ${tau}`);
-  assert.ok(ms < 5000, `${ms} ms`);
 });
 
 test('RDMs match direct per-pair loops', () => {

@@ -35,8 +35,8 @@ export type { SimilarityOptions, SimilarityResult, Measure, MeasureMeta } from '
 
 // The functions most programs start from.
 export { listMeasures, resolveMeasure, permutationTest } from './similarity/index.ts';
-export { trainAlignment, runAlign } from './align/index.ts';
-export type { AlignSettings, AlignOutcome } from './align/index.ts';
+export { trainAlignment, runAlign, loadAlignment, evaluateAlignment } from './align/index.ts';
+export type { AlignSettings, AlignOutcome, Alignment, AlignmentScore } from './align/index.ts';
 export { getTask } from './tasks/index.ts';
 export { createModel, loadModel, saveModel, trainModel, evaluateModel, recordActivations } from './models/index.ts';
 export { readMatrix, readNpy, writeNpy, readSafetensors, writeSafetensors } from './io/index.ts';

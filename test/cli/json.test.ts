@@ -71,7 +71,7 @@ test('a 1-D array where (samples × features) is expected is refused with a hint
   assert.match(r.err, /^mas: error: .*v\.npy: is 1-D \[6\].*\[6, 1\].*reshape\(-1, 1\)/);
 });
 
-test('--json shapes: similarity (plain, --ci, --permutations, --subsample), --list, eval, align, reproduce --list', async () => {
+test('--json shapes: similarity (plain, --ci, --permutations, --subsample), --list, eval, align, iia, reproduce --list', async () => {
   const rng = new Rng(3);
   const fx = path.join(dir, 'x.npy');
   const fy = path.join(dir, 'y.npy');
@@ -105,6 +105,9 @@ test('--json shapes: similarity (plain, --ci, --permutations, --subsample), --li
   const al = json(await run(['align', '--models', ...models, '--layer', 'hidden', '--variable', 'count', '--subspace', '2', '--steps', '2', '--train-pairs', '16', '--valid-pairs', '16', '--batch', '8', '--valid-every', '1', '--seed', '1', '--quiet', '--out', path.join(dir, 'a1'), '--json'])) as Record<string, unknown>;
   assert.deepEqual(Object.keys(al), ['method', 'subspace', 'layer', 'variables', 'iia', 'iia_ci', 'token_accuracy', 'iia_by_variable', 'best_iia', 'best_step', 'task_accuracy', 'k0_iia', 'steps', 'stop_reason', 'wall_s', 'ms_per_step', 'out']);
   assert.deepEqual(Object.keys(al.iia_by_variable as object), ['count']);
+  const sc = json(await run(['iia', '--alignment', path.join(dir, 'a1'), '--models', ...models, '--pairs', '8', '--seed', '5', '--json'])) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(sc), ['variable', 'iia', 'iia_ci', 'token_accuracy', 'loss', 'cl_loss', 'iia_by_variable', 'pairs', 'seed']);
+  assert.equal(sc.pairs, 8);
 
   const rp = json(await run(['reproduce', '--list', '--json'])) as Record<string, unknown>[];
   assert.ok(rp.length > 0);

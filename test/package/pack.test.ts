@@ -145,6 +145,15 @@ test('npm pack → install offline elsewhere → the JS example runs on plain no
   // The installed bin: `mas --version` prints package.json's version.
   assert.equal(ok(sh(process.execPath, [path.join(installed, 'bin', 'mas.js'), '--version'], app), 'mas --version').trim(), pkg.version);
 
+  // The install script built the native addon in the consumer too, where this checkout has one (same headers).
+  if (fs.existsSync(path.join(root, 'build', 'Release', 'mas_native.node'))) {
+    const env = { ...process.env };
+    delete env.MAS_BACKEND;
+    const sc = spawnSync(process.execPath, [path.join(installed, 'bin', 'mas.js'), 'selfcheck'], { cwd: app, encoding: 'utf8', env });
+    assert.equal(sc.status, 0, sc.stderr);
+    assert.match(sc.stdout, /^backend: native/m);
+  }
+
   // TypeScript: an emitting tsc build (module nodenext) against the installed .d.ts, then plain node.
   for (const dep of ['typescript', '@types/node']) {
     fs.mkdirSync(path.dirname(path.join(app, 'node_modules', dep)), { recursive: true });

@@ -1,6 +1,7 @@
 /**
- * The numeric backend interface. Two implementations exist: `native` (an N-API addon over the
- * system's OpenBLAS and LAPACKE) and `portable` (TypeScript, no system dependency). Both take and
+ * The numeric backend interface. Three implementations exist: `native` (an N-API addon over the
+ * system's OpenBLAS and LAPACKE), `wasm` (WebAssembly SIMD128 built from wasm/*.c) and `portable`
+ * (TypeScript, no system dependency). Both take and
  * return row-major (C-order) typed arrays; the native side handles the column-major translation.
  */
 
@@ -33,7 +34,7 @@ export interface QrResult {
 
 /** What every backend provides. Inputs are never modified unless the doc says so. */
 export interface Backend {
-  readonly name: 'native' | 'portable';
+  readonly name: 'native' | 'wasm' | 'portable';
   /**
    * C ← alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n.
    * All three arrays must share one dtype. Leading dimensions default to the packed ones

@@ -1,0 +1,14 @@
+/* Shared definitions of the freestanding wasm32 sources (no libc). */
+#ifndef MAS_WASM_COMMON_H
+#define MAS_WASM_COMMON_H
+#include <wasm_simd128.h>
+
+typedef __SIZE_TYPE__ size_t;
+#define EXPORT __attribute__((visibility("default")))
+
+static inline double dabs(double x) { return __builtin_fabs(x); }
+static inline double dsqrt(double x) { return __builtin_sqrt(x); }
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+#define DBL_EPS 2.220446049250313e-16
+#define DBL_MINV 4.9406564584124654e-324
+#endif

@@ -54,22 +54,50 @@ test('MAS_BACKEND=native selects native when built, and fails loudly when not', 
   }
 });
 
-test('default selection: native when built, else portable with a one-line notice', () => {
+test('default selection: native when built, else wasm, silently', () => {
   const r = probe({});
   assert.equal(r.status, 0, r.stderr);
   if (nativeBuilt) {
     assert.equal(JSON.parse(r.stdout.trim()).name, 'native');
     assert.match(r.stderr, /^core=\w+\n$/);
   } else {
-    assert.equal(JSON.parse(r.stdout.trim()).name, 'portable');
-    assert.match(r.stderr, /^mas: native OpenBLAS addon not loaded .*portable TypeScript backend \(slower\)\ncore=unknown\n$/);
+    assert.equal(JSON.parse(r.stdout.trim()).name, 'wasm');
+    assert.equal(r.stderr, 'core=unknown\n');
+  }
+});
+
+test('MAS_BACKEND=wasm selects the WebAssembly backend, silently', () => {
+  const r = probe({ MAS_BACKEND: 'wasm' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { name: 'wasm', threads: 1 });
+  assert.equal(r.stderr, 'core=unknown\n');
+});
+
+test('without WebAssembly SIMD: portable with a one-line notice; MAS_BACKEND=wasm is a clear error', () => {
+  // Hide WebAssembly.validate's SIMD support (an engine without SIMD128) before the backend loads.
+  const noSimd = `const v = WebAssembly.validate; WebAssembly.validate = (b) => (b.length < 40 ? false : v(b));\n`;
+  const run = (env: Record<string, string | undefined>) => {
+    const code = `${noSimd}const { getBackend } = await import('./src/tensor/backend/index.ts');
+console.log(getBackend().name);`;
+    const childEnv: Record<string, string | undefined> = { ...process.env, MAS_BACKEND: undefined, ...env };
+    for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
+    return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: childEnv as NodeJS.ProcessEnv, encoding: 'utf8' });
+  };
+  const forced = run({ MAS_BACKEND: 'wasm' });
+  assert.notEqual(forced.status, 0);
+  assert.match(forced.stderr, /the wasm backend is unavailable \(this Node\.js has no WebAssembly SIMD128 support\)/);
+  if (!nativeBuilt) {
+    const r = run({});
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'portable');
+    assert.match(r.stderr, /^mas: .*no WebAssembly SIMD128 support.*portable TypeScript backend \(slower\)\n$/);
   }
 });
 
 test('an unknown MAS_BACKEND is an error that names the choices', () => {
   const r = probe({ MAS_BACKEND: 'gpu' });
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /MAS_BACKEND must be 'native' or 'portable', got 'gpu'/);
+  assert.match(r.stderr, /MAS_BACKEND must be 'native', 'wasm' or 'portable', got 'gpu'/);
 });
 
 test('MAS_THREADS sets the native BLAS thread count; a bad value is an error', () => {

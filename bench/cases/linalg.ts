@@ -56,7 +56,7 @@ function compare(
   if (flops && py) res.ref_gflops = round(flops / (py.median_ms * 1e6), 1);
   if (flops) res.best_gflops = round(flops / (t[0] * 1e6), 1);
   if (flops && py) res.ref_best_gflops = round(flops / (py.best_ms * 1e6), 1);
-  if (be.name !== 'portable') {
+  if (be.name === 'native') {
     const por = getBackendByName('portable');
     const pms = timeMedian(() => fn(por), reps.portable, reps.portableWarmup);
     res.portable_ms = round(pms, 1);

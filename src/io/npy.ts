@@ -119,7 +119,11 @@ function parseHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (start + hlen > bytes.length) {
     throw new FileFormatError(`${name}: truncated .npy header (needs ${start + hlen} bytes, file has ${bytes.length})`);
   }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, hlen).toString(major === 3 ? 'utf8' : 'latin1');
+  const headerBytes = bytes.subarray(start, start + hlen);
+  // No Buffer, so that this also runs in a web page (latin1: one char per byte, as Buffer decodes it).
+  let text = '';
+  if (major === 3) text = new TextDecoder('utf-8').decode(headerBytes);
+  else for (let i = 0; i < headerBytes.length; i++) text += String.fromCharCode(headerBytes[i]);
   let dict: PyValue;
   try {
     dict = parsePyLiteral(text.trim());
@@ -287,7 +291,7 @@ export function npyHeader(data: NpyWritable, shape: readonly number[]): Uint8Arr
   const shapeRepr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeRepr}, }`;
   if (shape.length > 0) dict += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
-  const dictBytes = Buffer.from(dict, 'latin1');
+  const dictBytes = Uint8Array.from(dict, (ch) => ch.charCodeAt(0) & 0xff); // latin1, as Buffer encodes it
   const hlen1 = dictBytes.length + 1; // + '\n'
   let version = 1;
   let prefix = 10;

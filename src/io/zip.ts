@@ -112,7 +112,7 @@ export function listZip(bytes: Uint8Array, name: string): CentralEntry[] {
     const commentLen = dv.getUint16(p + 32, true);
     let offset = dv.getUint32(p + 42, true);
     if (p + 46 + nameLen + extraLen + commentLen > n) throw new FileFormatError(`${name}: truncated zip central directory`);
-    const entryName = Buffer.from(bytes.buffer, bytes.byteOffset + p + 46, nameLen).toString('utf8');
+    const entryName = new TextDecoder('utf-8').decode(bytes.subarray(p + 46, p + 46 + nameLen));
     // zip64 extended information: the 8-byte values present are those whose 4-byte field is 0xFFFFFFFF.
     let e = p + 46 + nameLen;
     const eEnd = e + extraLen;
@@ -168,7 +168,7 @@ export function encodeZip(entries: readonly ZipEntry[], compress: boolean): Uint
   let offset = 0;
   const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01
   for (const { name, data } of entries) {
-    const nameBytes = Buffer.from(name, 'utf8');
+    const nameBytes = new TextEncoder().encode(name);
     const body = compress ? new Uint8Array(zlib.deflateRawSync(data)) : data;
     const crc = crc32(data);
     const method = compress ? 8 : 0;

@@ -125,3 +125,10 @@ test('OpenBLAS kernels: the build hint applies unless OPENBLAS_CORETYPE is set',
   assert.equal(forced.status, 0, forced.stderr);
   assert.equal(forced.stderr.trim(), 'core=Prescott');
 });
+
+test('mas selfcheck names the wasm backend and prints a GEMM figure', () => {
+  const env: Record<string, string | undefined> = { ...process.env, MAS_BACKEND: 'wasm' };
+  const r = spawnSync(process.execPath, ['bin/mas.js', 'selfcheck'], { cwd: root, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^backend: wasm \(threads: 1\)\nsgemm 512: \d+\.\d+ ms \(\d+\.\d GFLOP\/s\)\n$/);
+});

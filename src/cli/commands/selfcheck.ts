@@ -1,14 +1,16 @@
 /** `mas selfcheck`: print the backend in use and one quick benchmark figure. */
 import type { Command } from '../command.ts';
 import { getBackend } from '../../tensor/backend/index.ts';
+import { nativeLoadError } from '../../tensor/backend/native.ts';
 
 export const selfcheck: Command = {
   name: 'selfcheck',
   summary: 'print the numeric backend in use and a quick GEMM timing',
   help: `usage: mas selfcheck
 
-Prints which numeric backend is active (native OpenBLAS/LAPACKE addon or the portable
-TypeScript path), the BLAS thread count, and the time of one 512×512 float32 GEMM.`,
+Prints which numeric backend is active (native OpenBLAS/LAPACKE addon, the WebAssembly SIMD
+module, or the portable TypeScript path), why the native addon is not in use when it is not, the
+BLAS thread count, and the time of one 512×512 float32 GEMM.`,
   async run() {
     const be = getBackend();
     const n = 512;
@@ -22,6 +24,7 @@ TypeScript path), the BLAS thread count, and the time of one 512×512 float32 GE
     const ms = (performance.now() - t0) / reps;
     const gflops = (2 * n * n * n) / (ms * 1e6);
     console.log(`backend: ${be.name} (threads: ${be.getThreads()})`);
+    if (be.name !== 'native' && nativeLoadError()) console.log(`native addon: not loaded (${nativeLoadError()})`);
     console.log(`sgemm ${n}: ${ms.toFixed(2)} ms (${gflops.toFixed(1)} GFLOP/s)`);
     return 0;
   },

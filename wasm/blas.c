@@ -29,7 +29,7 @@ EXPORT int mas_gemm_work_d(int m, int n, int k) {
 
 /* ---------- float32 ---------- */
 
-static void pack_a_s(int ta, const float *a, int lda, int i0, int mc, int p0, int kc, float *ap) {
+HOT static void pack_a_s(int ta, const float *a, int lda, int i0, int mc, int p0, int kc, float *ap) {
   for (int ib = 0; ib < mc; ib += MR) {
     int mr = imin(MR, mc - ib);
     float *o = ap + (size_t)ib * kc;
@@ -51,7 +51,7 @@ static void pack_a_s(int ta, const float *a, int lda, int i0, int mc, int p0, in
   }
 }
 
-static void pack_b_s(int tb, const float *b, int ldb, int p0, int kc, int j0, int nc, float *bp) {
+HOT static void pack_b_s(int tb, const float *b, int ldb, int p0, int kc, int j0, int nc, float *bp) {
   for (int jb = 0; jb < nc; jb += NRS) {
     int nr = imin(NRS, nc - jb);
     float *o = bp + (size_t)jb * kc;
@@ -78,7 +78,7 @@ static void pack_b_s(int tb, const float *b, int ldb, int p0, int kc, int j0, in
   }
 }
 
-static void kernel_s(int kc, const float *ap, const float *bp, float alpha, float *c, int ldc, int mr, int nr) {
+HOT static void kernel_s(int kc, const float *ap, const float *bp, float alpha, float *c, int ldc, int mr, int nr) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int p = 0; p < kc; p++) {
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
@@ -152,7 +152,7 @@ EXPORT void mas_sgemm(int ta, int tb, int m, int n, int k, float alpha, const fl
 
 /* ---------- float64 ---------- */
 
-static void pack_a_d(int ta, const double *a, int lda, int i0, int mc, int p0, int kc, double *ap) {
+HOT static void pack_a_d(int ta, const double *a, int lda, int i0, int mc, int p0, int kc, double *ap) {
   for (int ib = 0; ib < mc; ib += MR) {
     int mr = imin(MR, mc - ib);
     double *o = ap + (size_t)ib * kc;
@@ -174,7 +174,7 @@ static void pack_a_d(int ta, const double *a, int lda, int i0, int mc, int p0, i
   }
 }
 
-static void pack_b_d(int tb, const double *b, int ldb, int p0, int kc, int j0, int nc, double *bp) {
+HOT static void pack_b_d(int tb, const double *b, int ldb, int p0, int kc, int j0, int nc, double *bp) {
   for (int jb = 0; jb < nc; jb += NRD) {
     int nr = imin(NRD, nc - jb);
     double *o = bp + (size_t)jb * kc;
@@ -201,7 +201,7 @@ static void pack_b_d(int tb, const double *b, int ldb, int p0, int kc, int j0, i
   }
 }
 
-static void kernel_d(int kc, const double *ap, const double *bp, double alpha, double *c, int ldc, int mr, int nr) {
+HOT static void kernel_d(int kc, const double *ap, const double *bp, double alpha, double *c, int ldc, int mr, int nr) {
   v128_t c00 = wasm_f64x2_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int p = 0; p < kc; p++) {
     v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 2);

@@ -5,6 +5,12 @@
 
 typedef __SIZE_TYPE__ size_t;
 #define EXPORT __attribute__((visibility("default")))
+/*
+ * Hot loops live in functions that are never inlined: V8 first runs wasm code in its baseline
+ * compiler (Liftoff) and moves a function to the optimizing one only for later calls (no on-stack
+ * replacement), so a hot loop inlined into a long, once-called export would stay on the slow tier.
+ */
+#define HOT __attribute__((noinline))
 
 static inline double dabs(double x) { return __builtin_fabs(x); }
 static inline double dsqrt(double x) { return __builtin_sqrt(x); }

@@ -12,7 +12,7 @@
 
 /* ---------- SIMD vector helpers ---------- */
 
-static double ddot(int n, const double *x, const double *y) {
+HOT static double ddot(int n, const double *x, const double *y) {
   v128_t acc0 = wasm_f64x2_splat(0), acc1 = acc0;
   int i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -26,7 +26,7 @@ static double ddot(int n, const double *x, const double *y) {
 }
 
 /* y += t·x */
-static void daxpy(int n, double t, const double *x, double *y) {
+HOT static void daxpy(int n, double t, const double *x, double *y) {
   v128_t tv = wasm_f64x2_splat(t);
   int i = 0;
   for (; i + 2 <= n; i += 2) wasm_v128_store(y + i, wasm_f64x2_add(wasm_v128_load(y + i), wasm_f64x2_mul(tv, wasm_v128_load(x + i))));
@@ -34,7 +34,7 @@ static void daxpy(int n, double t, const double *x, double *y) {
 }
 
 /* (x, y) ← (c·x + s·y, −s·x + c·y) */
-static void drot(int n, double *x, double *y, double c, double s) {
+HOT static void drot(int n, double *x, double *y, double c, double s) {
   v128_t cv = wasm_f64x2_splat(c), sv = wasm_f64x2_splat(s);
   int i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -46,6 +46,40 @@ static void drot(int n, double *x, double *y, double c, double s) {
     double t = c * x[i] + s * y[i];
     y[i] = -s * x[i] + c * y[i];
     x[i] = t;
+  }
+}
+
+/*
+ * Apply the rotation sequence t = 0…cnt−1 to rows (k+t, k+t+1) of R (row stride ld, length len),
+ * rotation t being (x, y) ← (c·x + s·y, −s·x + c·y), as drot would one at a time. Each column chunk
+ * walks down the rows with the running row in registers, so every element is loaded and stored
+ * once per sweep instead of twice per rotation.
+ */
+HOT static void rot_sweep(double *R, int ld, int len, int k, int cnt, const double *cs, const double *sn) {
+  if (cnt <= 0) return;
+  enum { W = 64 };
+  double x[W] __attribute__((aligned(16)));
+  for (int i0 = 0; i0 < len; i0 += W) {
+    int w = len - i0 < W ? len - i0 : W;
+    double *xr = R + (size_t)k * ld + i0;
+    for (int i = 0; i < w; i++) x[i] = xr[i];
+    for (int t = 0; t < cnt; t++) {
+      double *yr = xr + ld;
+      v128_t c = wasm_f64x2_splat(cs[t]), sv = wasm_f64x2_splat(sn[t]);
+      int i = 0;
+      for (; i + 2 <= w; i += 2) {
+        v128_t xv = wasm_v128_load(x + i), yv = wasm_v128_load(yr + i);
+        wasm_v128_store(xr + i, wasm_f64x2_add(wasm_f64x2_mul(c, xv), wasm_f64x2_mul(sv, yv)));
+        wasm_v128_store(x + i, wasm_f64x2_sub(wasm_f64x2_mul(c, yv), wasm_f64x2_mul(sv, xv)));
+      }
+      for (; i < w; i++) {
+        double xv = x[i], yv = yr[i];
+        xr[i] = cs[t] * xv + sn[t] * yv;
+        x[i] = -sn[t] * xv + cs[t] * yv;
+      }
+      xr = yr;
+    }
+    for (int i = 0; i < w; i++) xr[i] = x[i];
   }
 }
 
@@ -62,7 +96,7 @@ static double hypot2(double a, double b) {
   return 0;
 }
 
-static void swap_rows(int n, double *x, double *y) {
+HOT static void swap_rows(int n, double *x, double *y) {
   for (int i = 0; i < n; i++) {
     double t = x[i];
     x[i] = y[i];
@@ -75,7 +109,7 @@ static void swap_rows(int n, double *x, double *y) {
 /* Workspace (doubles) for mas_svd(m, n). */
 EXPORT int mas_svd_work(int m, int n) {
   int mm = m > n ? m : n, nn = m > n ? n : m;
-  return 2 * mm * nn + nn * nn + 3 * nn + mm + 8;
+  return 2 * mm * nn + nn * nn + 7 * nn + mm + 8;
 }
 
 /*
@@ -91,6 +125,7 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
   double *e = V + (size_t)n * n;        /* n */
   double *wk = e + n;                   /* m */
   double *s = wk + m;                   /* n + 1 */
+  double *rc = s + n + 1;               /* 4n: one sweep's rotations (cos/sin for V, then U) */
   if (!swapped) {
     for (int i = 0; i < m; i++)
       for (int k = 0; k < n; k++) at[(size_t)k * m + i] = a[(size_t)i * n + k];
@@ -293,7 +328,8 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
           e[j] = cs * e[j] - sn * s[j];
           g = sn * s[j + 1];
           s[j + 1] = cs * s[j + 1];
-          drot(n, V + (size_t)j * n, V + (size_t)(j + 1) * n, cs, sn);
+          rc[j - k] = cs;
+          rc[n + j - k] = sn;
           t = hypot2(f, g);
           if (t == 0) t = DBL_MINV;
           cs = f / t;
@@ -303,8 +339,11 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
           s[j + 1] = -sn * e[j] + cs * s[j + 1];
           g = sn * e[j + 1];
           e[j + 1] = cs * e[j + 1];
-          if (j < m - 1) drot(m, U + (size_t)j * m, U + (size_t)(j + 1) * m, cs, sn);
+          rc[2 * n + j - k] = cs;
+          rc[3 * n + j - k] = sn;
         }
+        rot_sweep(V, n, n, k, p - 1 - k, rc, rc + n);
+        rot_sweep(U, m, m, k, p - 1 - k, rc + 2 * n, rc + 3 * n);
         e[p - 2] = f;
         iter++;
         break;
@@ -579,7 +618,7 @@ EXPORT int mas_qr(const double *a, int m, int n, double *q, double *r, double *w
 
 EXPORT int mas_solve_work(int n, int nrhs) { return n * n + n * nrhs + 2 * n + 8; }
 
-static void lu_solve_cols(int n, const double *lut, const int *piv, double *x) {
+HOT static void lu_solve_cols(int n, const double *lut, const int *piv, double *x) {
   /* x: one column (length n); lut: column-major LU with row pivots applied. */
   for (int i = 0; i < n; i++) {
     int p = piv[i];

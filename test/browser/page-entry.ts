@@ -3,7 +3,7 @@ import { useWasmBackend } from '../../src/browser.ts';
 import { runProbe, type ProbeResult } from './probe.ts';
 
 /** Bytes of a base64 string (atob exists in pages and in Node). */
-function fromB64(s: string): Uint8Array {
+function fromB64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

@@ -6,14 +6,14 @@
  * committed ones (a stale module). CLANG=… picks the compiler (default: clang, then clang-14…19).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'wasm');
 const out = path.join(dir, 'mas_wasm.wasm');
-const sources = ['blas.c', 'linalg.c', 'kernels.c'].filter((f) => existsSync(path.join(dir, f)));
+const sources = ['blas.c', 'linalg.c'];
 
 function findClang() {
   const cands = process.env.CLANG ? [process.env.CLANG] : ['clang', 'clang-19', 'clang-18', 'clang-17', 'clang-16', 'clang-15', 'clang-14'];
@@ -43,6 +43,7 @@ const fresh = readFileSync(tmp);
 if (process.argv.includes('--check')) {
   const old = existsSync(out) ? readFileSync(out) : Buffer.alloc(0);
   if (!old.equals(fresh)) {
+    rmSync(tmp);
     console.error('build-wasm: wasm/mas_wasm.wasm differs from a fresh build of wasm/*.c; run `node scripts/build-wasm.mjs` and commit it');
     process.exit(1);
   }

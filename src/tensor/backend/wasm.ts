@@ -98,7 +98,13 @@ export function createWasmBackend(bytes: BufferSource): Backend {
     const p = (top + 15) & ~15;
     top = p + bytes;
     const have = mem.buffer.byteLength;
-    if (top > have) mem.grow(Math.ceil((top - have) / PAGE));
+    if (top > have) {
+      try {
+        mem.grow(Math.ceil((top - have) / PAGE));
+      } catch {
+        throw new InputError(`wasm backend: cannot grow its memory to ${(top / 2 ** 20).toFixed(0)} MiB (the limit is 4 GiB); use smaller inputs or MAS_BACKEND=native`);
+      }
+    }
     return p;
   }
   function f64In(a: FloatArray, len: number): Ptr {

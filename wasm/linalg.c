@@ -50,37 +50,74 @@ HOT static void drot(int n, double *x, double *y, double c, double s) {
 }
 
 /*
- * Apply the rotation sequence t = 0…cnt−1 to rows (k+t, k+t+1) of R (row stride ld, length len),
- * rotation t being (x, y) ← (c·x + s·y, −s·x + c·y), as drot would one at a time. Each column chunk
- * walks down the rows with the running row in registers, so every element is loaded and stored
- * once per sweep instead of twice per rotation.
+ * The QR sweeps on the bidiagonal do not read U or V, so their row operations are logged and
+ * replayed later, a chunk of RW coordinates at a time: all logged operations run on one chunk
+ * (a few KiB per row, cache-resident) before the next, instead of each operation streaming whole
+ * rows of U and V through the cache. Each element sees the same operations in the same order, so
+ * the result is bitwise the one of applying them one by one.
  */
-HOT static void rot_sweep(double *R, int ld, int len, int k, int cnt, const double *cs, const double *sn) {
-  if (cnt <= 0) return;
-  enum { W = 64 };
-  double x[W] __attribute__((aligned(16)));
-  for (int i0 = 0; i0 < len; i0 += W) {
-    int w = len - i0 < W ? len - i0 : W;
-    double *xr = R + (size_t)k * ld + i0;
-    for (int i = 0; i < w; i++) x[i] = xr[i];
-    for (int t = 0; t < cnt; t++) {
-      double *yr = xr + ld;
-      v128_t c = wasm_f64x2_splat(cs[t]), sv = wasm_f64x2_splat(sn[t]);
-      int i = 0;
-      for (; i + 2 <= w; i += 2) {
-        v128_t xv = wasm_v128_load(x + i), yv = wasm_v128_load(yr + i);
-        wasm_v128_store(xr + i, wasm_f64x2_add(wasm_f64x2_mul(c, xv), wasm_f64x2_mul(sv, yv)));
-        wasm_v128_store(x + i, wasm_f64x2_sub(wasm_f64x2_mul(c, yv), wasm_f64x2_mul(sv, xv)));
+typedef struct {
+  int a, b, kind; /* kind 0: rotate rows (a, b); 1: swap rows a, b; 2: negate row a */
+  double c, s;    /* rotation: (x_a, x_b) ← (c·x_a + s·x_b, −s·x_a + c·x_b) */
+} RowOp;
+
+#define ROWOP_CAP 8192
+#define RW 16
+
+typedef struct {
+  RowOp *ops;
+  int n;
+  double *R;
+  int ld, len;
+} OpLog;
+
+HOT static void replay(double *R, int ld, int len, const RowOp *ops, int nops) {
+  for (int i0 = 0; i0 < len; i0 += RW) {
+    int w = len - i0 < RW ? len - i0 : RW;
+    for (int t = 0; t < nops; t++) {
+      const RowOp *o = ops + t;
+      double *x = R + (size_t)o->a * ld + i0;
+      if (o->kind == 0) {
+        double *y = R + (size_t)o->b * ld + i0;
+        v128_t cv = wasm_f64x2_splat(o->c), sv = wasm_f64x2_splat(o->s);
+        int i = 0;
+        for (; i + 2 <= w; i += 2) {
+          v128_t xv = wasm_v128_load(x + i), yv = wasm_v128_load(y + i);
+          wasm_v128_store(x + i, wasm_f64x2_add(wasm_f64x2_mul(cv, xv), wasm_f64x2_mul(sv, yv)));
+          wasm_v128_store(y + i, wasm_f64x2_sub(wasm_f64x2_mul(cv, yv), wasm_f64x2_mul(sv, xv)));
+        }
+        for (; i < w; i++) {
+          double t1 = o->c * x[i] + o->s * y[i];
+          y[i] = -o->s * x[i] + o->c * y[i];
+          x[i] = t1;
+        }
+      } else if (o->kind == 1) {
+        double *y = R + (size_t)o->b * ld + i0;
+        for (int i = 0; i < w; i++) {
+          double t1 = x[i];
+          x[i] = y[i];
+          y[i] = t1;
+        }
+      } else {
+        for (int i = 0; i < w; i++) x[i] = -x[i];
       }
-      for (; i < w; i++) {
-        double xv = x[i], yv = yr[i];
-        xr[i] = cs[t] * xv + sn[t] * yv;
-        x[i] = -sn[t] * xv + cs[t] * yv;
-      }
-      xr = yr;
     }
-    for (int i = 0; i < w; i++) xr[i] = x[i];
   }
+}
+
+static void log_flush(OpLog *l) {
+  if (l->n > 0) replay(l->R, l->ld, l->len, l->ops, l->n);
+  l->n = 0;
+}
+
+static void log_op(OpLog *l, int kind, int a, int b, double c, double s) {
+  if (l->n == ROWOP_CAP) log_flush(l);
+  RowOp *o = l->ops + l->n++;
+  o->kind = kind;
+  o->a = a;
+  o->b = b;
+  o->c = c;
+  o->s = s;
 }
 
 static double hypot2(double a, double b) {
@@ -109,7 +146,7 @@ HOT static void swap_rows(int n, double *x, double *y) {
 /* Workspace (doubles) for mas_svd(m, n). */
 EXPORT int mas_svd_work(int m, int n) {
   int mm = m > n ? m : n, nn = m > n ? n : m;
-  return 2 * mm * nn + nn * nn + 7 * nn + mm + 8;
+  return 2 * mm * nn + nn * nn + 3 * nn + mm + 8 + 2 * ROWOP_CAP * (int)(sizeof(RowOp) / sizeof(double)) + 4;
 }
 
 /*
@@ -125,7 +162,8 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
   double *e = V + (size_t)n * n;        /* n */
   double *wk = e + n;                   /* m */
   double *s = wk + m;                   /* n + 1 */
-  double *rc = s + n + 1;               /* 4n: one sweep's rotations (cos/sin for V, then U) */
+  RowOp *opmem = (RowOp *)(((size_t)(s + n + 1) + 15) & ~(size_t)15);
+  OpLog logV = {opmem, 0, V, n, n}, logU = {opmem + ROWOP_CAP, 0, U, m, m};
   if (!swapped) {
     for (int i = 0; i < m; i++)
       for (int k = 0; k < n; k++) at[(size_t)k * m + i] = a[(size_t)i * n + k];
@@ -289,7 +327,7 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
             f = -sn * e[j - 1];
             e[j - 1] = cs * e[j - 1];
           }
-          drot(n, V + (size_t)j * n, V + (size_t)(p - 1) * n, cs, sn);
+          log_op(&logV, 0, j, p - 1, cs, sn);
         }
         break;
       }
@@ -302,7 +340,7 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
           s[j] = t;
           f = -sn * e[j];
           e[j] = cs * e[j];
-          drot(m, U + (size_t)j * m, U + (size_t)(k - 1) * m, cs, sn);
+          log_op(&logU, 0, j, k - 1, cs, sn);
         }
         break;
       }
@@ -328,8 +366,7 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
           e[j] = cs * e[j] - sn * s[j];
           g = sn * s[j + 1];
           s[j + 1] = cs * s[j + 1];
-          rc[j - k] = cs;
-          rc[n + j - k] = sn;
+          log_op(&logV, 0, j, j + 1, cs, sn);
           t = hypot2(f, g);
           if (t == 0) t = DBL_MINV;
           cs = f / t;
@@ -339,11 +376,8 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
           s[j + 1] = -sn * e[j] + cs * s[j + 1];
           g = sn * e[j + 1];
           e[j + 1] = cs * e[j + 1];
-          rc[2 * n + j - k] = cs;
-          rc[3 * n + j - k] = sn;
+          log_op(&logU, 0, j, j + 1, cs, sn);
         }
-        rot_sweep(V, n, n, k, p - 1 - k, rc, rc + n);
-        rot_sweep(U, m, m, k, p - 1 - k, rc + 2 * n, rc + 3 * n);
         e[p - 2] = f;
         iter++;
         break;
@@ -351,16 +385,15 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
       case 4: {
         if (s[k] <= 0) {
           s[k] = s[k] < 0 ? -s[k] : 0;
-          double *vk = V + (size_t)k * n;
-          for (int i = 0; i <= pp; i++) vk[i] = -vk[i];
+          log_op(&logV, 2, k, k, 0, 0); /* i ≤ pp = n − 1: the whole row */
         }
         while (k < pp) {
           if (s[k] >= s[k + 1]) break;
           double t = s[k];
           s[k] = s[k + 1];
           s[k + 1] = t;
-          if (k < n - 1) swap_rows(n, V + (size_t)(k + 1) * n, V + (size_t)k * n);
-          if (k < m - 1) swap_rows(m, U + (size_t)(k + 1) * m, U + (size_t)k * m);
+          if (k < n - 1) log_op(&logV, 1, k + 1, k, 0, 0);
+          if (k < m - 1) log_op(&logU, 1, k + 1, k, 0, 0);
           k++;
         }
         iter = 0;
@@ -370,6 +403,8 @@ EXPORT int mas_svd(const double *a, int m0, int n0, double *uo, double *so, doub
     }
   }
   (void)iter;
+  log_flush(&logV);
+  log_flush(&logU);
   /* B = Ub S Vbᵀ. A = B: u = Ub (m0×r), vt = Vbᵀ. A = Bᵀ: u = Vb (m0×r), vt = Ubᵀ. */
   int r = n;
   for (int j = 0; j < r; j++) so[j] = s[j];

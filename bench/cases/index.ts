@@ -16,3 +16,5 @@ import { transformerTrainStepCase } from './models.ts';
 cases.push(transformerTrainStepCase);
 import { masStep } from './mas.ts';
 cases.push(masStep);
+import { wasmVsNative } from './wasm.ts';
+cases.push(wasmVsNative);

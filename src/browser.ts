@@ -6,7 +6,7 @@
 import { registerWasmBackend } from './browser/wasm-load.ts';
 import { setBackend } from './tensor/backend/index.ts';
 import type { Backend } from './tensor/backend/types.ts';
-import { createWasmBackend } from './tensor/backend/wasm.ts';
+import { createWasmBackend, type WasmBytes } from './tensor/backend/wasm.ts';
 
 export * as similarity from './similarity/index.ts';
 export * as align from './align/index.ts';
@@ -25,7 +25,7 @@ export { defaultConfig } from './models/config.ts';
 export * from './errors.ts';
 
 /** Instantiate the wasm backend from the module's bytes and make it the active backend. */
-export function useWasmBackend(bytes: BufferSource): Backend {
+export function useWasmBackend(bytes: WasmBytes): Backend {
   const be = createWasmBackend(bytes);
   registerWasmBackend(be);
   setBackend(be);

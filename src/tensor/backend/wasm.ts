@@ -11,10 +11,29 @@ import type { Backend, EighResult, FloatArray, QrResult, SvdResult } from './typ
 
 type Ptr = number;
 
+/** The module's bytes: an ArrayBuffer or a view of one (a Uint8Array, a Node Buffer). */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+
+/** The part of the WebAssembly JS API used here, typed locally (the project's lib has no DOM types). */
+interface WasmApi {
+  Module: new (bytes: WasmBytes) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  validate(bytes: WasmBytes): boolean;
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The engine's WebAssembly object, if it has one. */
+function wasmApi(): WasmApi | undefined {
+  return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+}
+
 /** The functions wasm/*.c export (pointers are byte offsets into `memory`). */
 interface WasmExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+  memory: WasmMemory;
+  __heap_base: { value: number };
   mas_gemm_work_s(m: number, n: number, k: number): number;
   mas_gemm_work_d(m: number, n: number, k: number): number;
   mas_sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
@@ -41,7 +60,8 @@ const SIMD_PROBE = new Uint8Array([
 /** Whether this JavaScript engine has WebAssembly with the SIMD128 proposal. */
 export function wasmSimdSupported(): boolean {
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    const api = wasmApi();
+    return api !== undefined && api.validate(SIMD_PROBE);
   } catch {
     return false;
   }
@@ -84,10 +104,11 @@ function lowerFinite(a: Float64Array, n: number): boolean {
 }
 
 /** Instantiate the module from its bytes (synchronously) and wrap it as a Backend. */
-export function createWasmBackend(bytes: BufferSource): Backend {
-  if (!wasmSimdSupported()) throw new InputError('this JavaScript engine has no WebAssembly SIMD128 support');
-  const mod = new WebAssembly.Module(bytes);
-  const inst = new WebAssembly.Instance(mod, {});
+export function createWasmBackend(bytes: WasmBytes): Backend {
+  const api = wasmApi();
+  if (!api || !wasmSimdSupported()) throw new InputError('this JavaScript engine has no WebAssembly SIMD128 support');
+  const mod = new api.Module(bytes);
+  const inst = new api.Instance(mod, {});
   const x = inst.exports as unknown as WasmExports;
   const mem = x.memory;
   const heapBase = Number(x.__heap_base.value);

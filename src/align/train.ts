@@ -186,6 +186,43 @@ export interface TrainHooks {
   alwaysRunTargets?: boolean;
 }
 
+/** Thresholds of the stop rules (mas.md §6.6). */
+export const STOP_RULES = Object.freeze({ convergedIia: 0.995, minImprovement: 0.001, failAfterStep: 1500, failBelowIia: 0.1 });
+
+/** The plateau rule's running state: the best validation objective and validations since it improved. */
+export interface StopState {
+  bestObjective: number;
+  bad: number;
+}
+
+/** What one validation tells the stop rules (minima over the tracked tuples). */
+export interface StopInput {
+  step: number;
+  maxSteps: number;
+  patience: number;
+  minValidIia: number;
+  minTrainIia: number;
+  objective: number;
+}
+
+/**
+ * The stop rules after one validation (pure): (a) converged: min valid IIA and min train-batch
+ * trial accuracy ≥ 0.995; (b) plateau: the objective has not fallen ≥ 0.001 below its best for
+ * `patience` validations; (c) failed to align: step ≥ 1,500 and min valid IIA < 0.1; else max steps
+ * at step ≥ maxSteps; null = go on. Returns the updated plateau state too.
+ */
+export function stopReason(prev: StopState, v: StopInput): { state: StopState; reason: StopReason | null } {
+  const R = STOP_RULES;
+  const improved = v.objective < prev.bestObjective - R.minImprovement;
+  const state = improved ? { bestObjective: v.objective, bad: 0 } : { bestObjective: prev.bestObjective, bad: prev.bad + 1 };
+  let reason: StopReason | null = null;
+  if (v.minValidIia >= R.convergedIia && v.minTrainIia >= R.convergedIia) reason = 'converged';
+  else if (state.bad >= v.patience) reason = 'plateau';
+  else if (v.step >= R.failAfterStep && v.minValidIia < R.failBelowIia) reason = 'failed to align';
+  else if (v.step >= v.maxSteps) reason = 'max steps';
+  return { state, reason };
+}
+
 /** Shuffled pair order, reshuffled when exhausted (mas.md §6.6). */
 class BatchOrder {
   private perm: number[];
@@ -388,14 +425,13 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
         for (const [name, t] of named) bestParams.set(name, t.clone());
       }
       // Stop rules (mas.md §6.6), over tracked tuples.
-      if (rec.record.objective < st.bestObjective - 0.001) {
-        st.bestObjective = rec.record.objective;
-        st.bad = 0;
-      } else st.bad++;
-      if (rec.record.minTrackedIia >= 0.995 && minTrain >= 0.995) st.done = 'converged';
-      else if (st.bad >= s.patience) st.done = 'plateau';
-      else if (step >= 1500 && rec.record.minTrackedIia < 0.1) st.done = 'failed to align';
-      else if (step >= s.steps) st.done = 'max steps';
+      const stop = stopReason(
+        { bestObjective: st.bestObjective, bad: st.bad },
+        { step, maxSteps: s.steps, patience: s.patience, minValidIia: rec.record.minTrackedIia, minTrainIia: minTrain, objective: rec.record.objective },
+      );
+      st.bestObjective = stop.state.bestObjective;
+      st.bad = stop.state.bad;
+      st.done = stop.reason;
       progress.update(step, `min IIA ${rec.record.minTrackedIia.toFixed(3)}`);
       validS = (performance.now() - v0) / 1000;
     }

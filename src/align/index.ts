@@ -10,6 +10,7 @@
  *   behaviouralLoss, clLoss, lossMask, crossEntropyWithBase (losses.ts); evaluateTuple, bootstrapCi, taskAccuracy (iia.ts)
  *   computePrefix, suffixBatch, assemblePredictions: the indywise suffix path of RNN targets (prefix.ts)
  *   methodPreset(method, n) → {T, C, mask, clWeight, defaultK} (methods.ts)
+ *   resolveAlignment(models, settings) → AlignmentPlan: every check once, frozen (plan.ts); AlignSettings, DEFAULT_SETTINGS (settings.ts)
  *   loadAlignment(runDir) → Alignment; evaluateAlignment(alignment, modelDirs, {variable?, pairs?, seed?}) → IIA + CIs (score.ts)
  */
 export * from './maps.ts';
@@ -21,6 +22,8 @@ export * from './prefix.ts';
 export * from './tuple.ts';
 export * from './iia.ts';
 export * from './methods.ts';
+export * from './settings.ts';
+export * from './plan.ts';
 export * from './train.ts';
 export * from './run.ts';
 export * from './score.ts';

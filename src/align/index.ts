@@ -6,6 +6,7 @@
  *   createMap({kind, d, k, full, param?, family?, identityInit?, zscore?}, rng, name) → AlignmentMap (maps.ts)
  *   lowRankSwap(Ht, Hs, Ut, Us), swapRows(Ht, Hs, rt, rs, block, {mask, fill}) (swap.ts)
  *   affineIntervention(rt, rs, block, Hs, opts) → {A, c}; modelIntervention(point, mask, iv) (intervention.ts)
+ *   RotatedSwap: one swap as an object (rotate, swap, rotate back; apply, affine, save/load) (rotated.ts)
  *   MasData (pairs, source rows, CL rows), recordStates, zscoreStats (data.ts)
  *   behaviouralLoss, clLoss, lossMask, crossEntropyWithBase (losses.ts); evaluateTuple, bootstrapCi, taskAccuracy (iia.ts)
  *   computePrefix, suffixBatch, assemblePredictions: the indywise suffix path of RNN targets (prefix.ts)
@@ -16,6 +17,7 @@
 export * from './maps.ts';
 export * from './swap.ts';
 export * from './intervention.ts';
+export * from './rotated.ts';
 export * from './data.ts';
 export * from './losses.ts';
 export * from './prefix.ts';

@@ -13,6 +13,7 @@ import { InputError, SettingError } from '../errors.ts';
 import { ensureDir, readText, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { CsvWriter } from '../io/metrics.ts';
 import { hasCheckpoint, loadCheckpoint, openRunDir, saveCheckpoint } from '../io/runs.ts';
+import type { AlignRunRecord } from '../io/run-record.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import type { HookPoint } from '../models/config.ts';
 import { loadModel } from '../models/folder.ts';
@@ -46,25 +47,11 @@ export interface RunAlignOptions {
   onWarning?: (m: string) => void;
 }
 
-/** The `--json` result (result.json). */
-export interface AlignResult {
+/** The `--json` result (result.json): the typed run record of io/run-record.ts, plus the folder. */
+export interface AlignResult extends AlignRunRecord {
   method: Method;
-  subspace: number;
-  layer: string;
-  variables: string[];
-  /** iia[s][t] of the final maps on the validation set (first variable; see iia_by_variable). */
-  iia: number[][];
   iia_ci: [number, number][][];
-  token_accuracy: number[][];
   iia_by_variable: VarMatrices;
-  best_iia: number[][];
-  best_step: number;
-  task_accuracy: number[];
-  k0_iia: number[][];
-  steps: number;
-  stop_reason: string;
-  wall_s: number;
-  ms_per_step: number;
   out: string;
 }
 

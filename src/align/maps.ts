@@ -226,8 +226,8 @@ class GramSchmidtMap implements AlignmentMap {
 
   constructor(o: MapOptions, rng: Rng, name: string) {
     const dtype = o.dtype ?? 'float32';
-    if (o.full) throw new InputError('gram-schmidt maps hold only the k aligned columns: the null variable, zscore and learned fill need --map orthogonal');
-    if (o.zscore) throw new InputError('gram-schmidt maps do not support zscore; use --map orthogonal');
+    if (o.full) throw new InputError('gram-schmidt maps hold only the k aligned columns: the null variable, zscore and learned fill need map orthogonal');
+    if (o.zscore) throw new InputError('gram-schmidt maps do not support zscore; use map orthogonal');
     this.d = o.d;
     this.k = o.k;
     this.V = o.identityInit ? eye(o.d, dtype, o.k) : Tensor.randn([o.d, o.k], rng, 1, dtype);

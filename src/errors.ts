@@ -48,6 +48,20 @@ export class InputError extends MasError {
   }
 }
 
+/**
+ * An invalid value of one named library setting (e.g. `subspace`, `variables`). The message starts
+ * with the setting's name; front ends map `setting` to their own spelling (the CLI to its flag).
+ */
+export class SettingError extends InputError {
+  readonly setting: string;
+  constructor(setting: string, message: string) {
+    super(`${setting} ${message}`);
+    this.setting = setting;
+    // Reported by name as the InputError it is (the worker pool rebuilds errors by class name).
+    this.name = 'InputError';
+  }
+}
+
 /** A file is missing, unreadable, truncated or not in the expected format. */
 export class FileFormatError extends MasError {
   constructor(message: string) {

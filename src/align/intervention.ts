@@ -9,23 +9,16 @@
  * the stored state at p_t (the low-rank kernel of §4.2 for orthonormal maps) and run only the suffix
  * (prefix.ts, tuple.ts).
  */
-import { add, matmul, sub } from '../tensor/ops/index.ts';
+import { add, columnBlock, eye, matmul, sub } from '../tensor/ops/index.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Intervention } from '../models/model.ts';
 import type { RealizedMap } from './maps.ts';
 import { isPlainOrthonormal, mapBlock, swapRows, type Block, type SwapOptions } from './swap.ts';
-import { columnBlock } from './maps.ts';
 
 /** The affine pieces of one intervention: h' = h·A + c per masked row (A null = identity). */
 export interface AffineIntervention {
   A: Tensor | null;
   c: Tensor | null;
-}
-
-function eye(d: number, dtype: Tensor['dtype']): Tensor {
-  const t = Tensor.zeros([d, d], dtype);
-  for (let i = 0; i < d; i++) t.data[i * d + i] = 1;
-  return t;
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { InputError, ShapeError, fmtShape } from '../errors.ts';
 import { getBackend } from '../tensor/backend/index.ts';
-import { add, matmul, mul, scale, tanh, transpose2d } from '../tensor/ops/index.ts';
+import { add, columnBlock, eye, eyeF64, matmul, mul, reciprocal, scale, tanh, transpose2d, view } from '../tensor/ops/index.ts';
 import { cayley, expmSkew, gramSchmidt, householderProduct, randomOrthogonal, skewFromLower } from '../tensor/orthogonal.ts';
 import { Tensor, alloc, fromOp, type DType } from '../tensor/tensor.ts';
 import type { Rng } from '../util/rng.ts';
@@ -86,9 +86,7 @@ export interface AlignmentMap {
 export function matInverse(W: Tensor): Tensor {
   if (W.ndim !== 2 || W.shape[0] !== W.shape[1]) throw new ShapeError(`matInverse: needs a square matrix, got ${fmtShape(W.shape)}`);
   const n = W.shape[0];
-  const I = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) I[i * n + i] = 1;
-  const Y = getBackend().solve(Float64Array.from(W.data), n, I, n);
+  const Y = getBackend().solve(Float64Array.from(W.data), n, eyeF64(n), n);
   const data = alloc(W.dtype, n * n);
   data.set(Y);
   return fromOp('matInverse', data, W.shape, [W], (g) => {
@@ -103,20 +101,11 @@ export function matInverse(W: Tensor): Tensor {
   });
 }
 
-function identity(d: number, dtype: DType): Tensor {
-  const t = Tensor.zeros([d, d], dtype);
-  for (let i = 0; i < d; i++) t.data[i * d + i] = 1;
-  return t;
-}
-
 function colsOf(Q: Tensor, k: number): Tensor {
-  const [d, n] = Q.shape;
+  const n = Q.shape[1];
   if (k === n) return Q;
   // Differentiable column slice via a constant selector: Q·S with S = [I_k; 0].
-  const S = Tensor.zeros([n, k], Q.dtype);
-  for (let i = 0; i < k; i++) S.data[i * k + i] = 1;
-  void d;
-  return matmul(Q, S);
+  return matmul(Q, eye(n, Q.dtype, k));
 }
 
 /** An orthogonal matrix Q (or its first `cols` columns) from one of the parametrizations of §2.2. */
@@ -134,15 +123,14 @@ class OrthoCore {
     this.cols = cols;
     if (param === 'householder') {
       // r = cols reflectors; identityInit: v_i = e_i (each flips one sign) and signs −1 restore I.
-      const V = identityInit ? Tensor.zeros([d, cols], dtype) : Tensor.randn([d, cols], rng, 1, dtype);
-      if (identityInit) for (let i = 0; i < cols; i++) V.data[i * cols + i] = 1;
+      const V = identityInit ? eye(d, dtype, cols) : Tensor.randn([d, cols], rng, 1, dtype);
       this.X = V.param(`${name}.param.V`);
       this.signs = Tensor.full([cols], identityInit ? -1 : 1, dtype);
       this.base = null;
     } else {
       if (param !== 'expm' && param !== 'cayley') throw new InputError(`alignment map: unknown parametrization '${String(param)}' (valid: ${ORTHO_PARAMS.join(', ')})`);
       this.X = Tensor.zeros([d, d], dtype).param(`${name}.param.X`);
-      this.base = identityInit ? identity(d, dtype) : randomOrthogonal(d, rng, dtype);
+      this.base = identityInit ? eye(d, dtype) : randomOrthogonal(d, rng, dtype);
       this.signs = null;
     }
   }
@@ -226,7 +214,7 @@ class OrthogonalMap implements AlignmentMap {
 
 function reshapeRow(t: Tensor): Tensor {
   // [1, n] → [n], keeping the graph.
-  return fromOp('reshapeRow', t.data, [t.shape[1]], [t], (g) => [new Tensor(g.data, t.shape)]);
+  return view(t, [t.shape[1]], 'reshapeRow');
 }
 
 class GramSchmidtMap implements AlignmentMap {
@@ -238,12 +226,11 @@ class GramSchmidtMap implements AlignmentMap {
 
   constructor(o: MapOptions, rng: Rng, name: string) {
     const dtype = o.dtype ?? 'float32';
-    if (o.full) throw new InputError('gram-schmidt maps hold only the k aligned columns: the null variable, zscore and learned fill need --map orthogonal');
-    if (o.zscore) throw new InputError('gram-schmidt maps do not support zscore; use --map orthogonal');
+    if (o.full) throw new InputError('gram-schmidt maps hold only the k aligned columns: the null variable, zscore and learned fill need map orthogonal');
+    if (o.zscore) throw new InputError('gram-schmidt maps do not support zscore; use map orthogonal');
     this.d = o.d;
     this.k = o.k;
-    this.V = o.identityInit ? Tensor.zeros([o.d, o.k], dtype) : Tensor.randn([o.d, o.k], rng, 1, dtype);
-    if (o.identityInit) for (let i = 0; i < o.k; i++) this.V.data[i * o.k + i] = 1;
+    this.V = o.identityInit ? eye(o.d, dtype, o.k) : Tensor.randn([o.d, o.k], rng, 1, dtype);
     this.V.param(`${name}.param.V`);
   }
 
@@ -300,7 +287,7 @@ class InvertibleMap implements AlignmentMap {
       case 'signed-spd': {
         this.core = null;
         // C = √0.9·(identity or random orthogonal) gives W = 0.9 I + 0.1 I = I at init (cond 1).
-        const C = o.identityInit ? identity(d, dtype) : randomOrthogonal(d, rng, dtype);
+        const C = o.identityInit ? eye(d, dtype) : randomOrthogonal(d, rng, dtype);
         for (let i = 0; i < C.size; i++) C.data[i] *= Math.sqrt(0.9);
         this.P = C.param(`${name}.param.C`);
         // p_j = atanh(0.9) gives s_j = 0.9 + 0.1 = 1 at init.
@@ -334,15 +321,15 @@ class InvertibleMap implements AlignmentMap {
       if (this.family === 'relaxed-rotation') {
         const delta = safeScale(this.P, 0.01); // δ_j + 0.01·sign(δ_j): W = Q diag(δ), W⁻¹ = diag(1/δ) Qᵀ
         W = mul(Q, delta);
-        G = mul(transpose2d(Q), asColumn(invertRow(delta)));
+        G = mul(transpose2d(Q), asColumn(reciprocal(delta)));
       } else {
         W = mul(Q, this.P);
-        G = mul(transpose2d(Q), invertRow(this.P));
+        G = mul(transpose2d(Q), reciprocal(this.P));
       }
     } else {
       const C = this.P;
       const CCt = matmul(C, C, { transB: true });
-      W = add(CCt, scale(identity(d, C.dtype), 0.1));
+      W = add(CCt, scale(eye(d, C.dtype), 0.1));
       if (this.signP) {
         const t = tanh(this.signP);
         W = mul(W, safeScale(t, 0.1));
@@ -353,7 +340,7 @@ class InvertibleMap implements AlignmentMap {
     const b = this.bias;
     let g0: Tensor | null = null;
     if (b) {
-      const r = matmul(fromOp('asRow', b.data, [1, d], [b], (g) => [new Tensor(g.data, [d])]), G);
+      const r = matmul(view(b, [1, d], 'asRow'), G);
       g0 = reshapeRow(scale(r, -1));
     }
     return { d, F: W, G, f0: b, g0, Q: null };
@@ -373,20 +360,9 @@ function safeScale(x: Tensor, c: number): Tensor {
   return fromOp('safeScale', o, x.shape, [x], (g) => [g]);
 }
 
-/** 1/x elementwise, differentiable. */
-function invertRow(x: Tensor): Tensor {
-  const o = alloc(x.dtype, x.size);
-  for (let i = 0; i < x.size; i++) o[i] = 1 / x.data[i];
-  return fromOp('reciprocal', o, x.shape, [x], (g) => {
-    const r = alloc(x.dtype, x.size);
-    for (let i = 0; i < x.size; i++) r[i] = -g.data[i] * o[i] * o[i];
-    return [new Tensor(r, x.shape)];
-  });
-}
-
 /** A vector [d] (or row [1, d]) as a column [d, 1], keeping the graph. */
 function asColumn(x: Tensor): Tensor {
-  return fromOp('rowToCol', x.data, [x.size, 1], [x], (g) => [new Tensor(g.data, x.shape)]);
+  return view(x, [x.size, 1], 'rowToCol');
 }
 
 /** Build one model's alignment map; `name` prefixes parameter names (e.g. `maps.0`). */
@@ -406,42 +382,5 @@ export function createMap(o: MapOptions, rng: Rng, name: string): AlignmentMap {
   }
 }
 
-/** Columns [a, b) of a [d, n] tensor (differentiable). */
-export function columnBlock(X: Tensor, a: number, b: number): Tensor {
-  const [d, n] = X.shape;
-  if (a === 0 && b === n) return X;
-  const w = b - a;
-  const o = alloc(X.dtype, d * w);
-  for (let i = 0; i < d; i++) for (let j = 0; j < w; j++) o[i * w + j] = X.data[i * n + a + j];
-  return fromOp('columnBlock', o, [d, w], [X], (g) => {
-    const r = alloc(X.dtype, d * n);
-    for (let i = 0; i < d; i++) for (let j = 0; j < w; j++) r[i * n + a + j] = g.data[i * w + j];
-    return [new Tensor(r, X.shape)];
-  });
-}
-
-/** Rows [a, b) of a [n, d] tensor (differentiable). */
-export function rowBlock(X: Tensor, a: number, b: number): Tensor {
-  const [n, d] = X.shape;
-  if (a === 0 && b === n) return X;
-  const o = alloc(X.dtype, (b - a) * d);
-  o.set(X.data.subarray(a * d, b * d));
-  return fromOp('rowBlock', o, [b - a, d], [X], (g) => {
-    const r = alloc(X.dtype, n * d);
-    r.set(g.data, a * d);
-    return [new Tensor(r, X.shape)];
-  });
-}
-
-/** Entries [a, b) of a vector (differentiable). */
-export function vecBlock(x: Tensor, a: number, b: number): Tensor {
-  const n = x.size;
-  if (a === 0 && b === n) return x;
-  const o = alloc(x.dtype, b - a);
-  o.set(x.data.subarray(a, b));
-  return fromOp('vecBlock', o, [b - a], [x], (g) => {
-    const r = alloc(x.dtype, n);
-    r.set(g.data, a);
-    return [new Tensor(r, x.shape)];
-  });
-}
+/** Column, row and entry blocks now live in tensor/ops (re-exported here for existing importers). */
+export { columnBlock, rowBlock, vecBlock } from '../tensor/ops/index.ts';

@@ -3,7 +3,7 @@
  * mask, the default k and the default CL weight ε. IIA is evaluated in all n² directions for every
  * method.
  */
-import { InputError, unknownName } from '../errors.ts';
+import { SettingError, unknownName } from '../errors.ts';
 import type { MaskKind } from './swap.ts';
 
 /** Alignment methods. */
@@ -27,14 +27,14 @@ export interface MethodPreset {
   defaultK(point: string, width: number): number;
 }
 
-/** The preset of a method for n models; throws InputError when n does not fit the method. */
+/** The preset of a method for n models; throws a SettingError (`method`) when n does not fit the method. */
 export function methodPreset(method: string, n: number): MethodPreset {
   if (!(METHODS as readonly string[]).includes(method)) unknownName('method', method, METHODS);
   const m = method as Method;
   const need = (lo: number, hi: number): void => {
     if (n < lo || n > hi) {
       const want = lo === hi ? `exactly ${lo}` : hi === Infinity ? `at least ${lo}` : `${lo} to ${hi}`;
-      throw new InputError(`--method ${m} needs ${want} model folder(s), got ${n}`);
+      throw new SettingError('method', `${m} needs ${want} model folder(s), got ${n}`);
     }
   };
   const all: Direction[] = [];

@@ -9,21 +9,24 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, SettingError } from '../errors.ts';
 import { ensureDir, readText, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { CsvWriter } from '../io/metrics.ts';
 import { hasCheckpoint, loadCheckpoint, openRunDir, saveCheckpoint } from '../io/runs.ts';
+import type { AlignRunRecord } from '../io/run-record.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import type { HookPoint } from '../models/config.ts';
 import { loadModel } from '../models/folder.ts';
 import type { SequenceModel } from '../models/model.ts';
-import { Vocab, getTask, makeMasData, modelOf, traceStates, variableKeys } from '../tasks/index.ts';
+import { Vocab, getTask, makeMasData } from '../tasks/index.ts';
 import { Tensor, noGrad } from '../tensor/tensor.ts';
 import { Rng } from '../util/rng.ts';
-import { variableKeyList, type AlignedModel } from './data.ts';
+import type { AlignedModel } from './data.ts';
 import { bootstrapCi } from './iia.ts';
-import { hasDirection, methodPreset, type Direction, type Method } from './methods.ts';
-import { DEFAULT_SETTINGS, trainAlignment, trainedDirections, tupleLabel, type AlignOutcome, type AlignSettings, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
+import { methodPreset, type Method } from './methods.ts';
+import { resolveAlignment, tupleLabel, type AlignmentPlan } from './plan.ts';
+import { DEFAULT_SETTINGS, type AlignSettings } from './settings.ts';
+import { trainAlignment, type AlignOutcome, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
 
 /** Options of runAlign. */
 export interface RunAlignOptions {
@@ -44,95 +47,47 @@ export interface RunAlignOptions {
   onWarning?: (m: string) => void;
 }
 
-/** The `--json` result (result.json). */
-export interface AlignResult {
+/** The `--json` result (result.json): the typed run record of io/run-record.ts, plus the folder. */
+export interface AlignResult extends AlignRunRecord {
   method: Method;
-  subspace: number;
-  layer: string;
-  variables: string[];
-  /** iia[s][t] of the final maps on the validation set (first variable; see iia_by_variable). */
-  iia: number[][];
   iia_ci: [number, number][][];
-  token_accuracy: number[][];
   iia_by_variable: VarMatrices;
-  best_iia: number[][];
-  best_step: number;
-  task_accuracy: number[];
-  k0_iia: number[][];
-  steps: number;
-  stop_reason: string;
-  wall_s: number;
-  ms_per_step: number;
   out: string;
 }
 
 const MASK_SEED = 0x5eed;
 
-/** Load models and check layer, variables and k; nothing is written. */
-export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { models: AlignedModel[]; settings: AlignSettings; loaded: SequenceModel[] } {
-  if (o.modelDirs.length === 0) throw new InputError('--models needs at least one model folder');
+/** Load models, fill the defaults, and resolve the plan (every check, once); nothing is written. */
+export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { models: AlignedModel[]; settings: AlignSettings; loaded: SequenceModel[]; plan: AlignmentPlan } {
+  if (o.modelDirs.length === 0) throw new SettingError('modelDirs', 'needs at least one model folder');
   const loaded = o.modelDirs.map((d) => loadModel(d, { onWarning: warn }));
   const n = loaded.length;
   const method = (o.settings.method ?? 'mas') as Method;
   const preset = methodPreset(method, n);
   const layerIn = typeof o.settings.layer === 'string' ? [o.settings.layer] : [...o.settings.layer];
-  if (layerIn.length !== 1 && layerIn.length !== n) throw new InputError(`--layer names ${layerIn.length} hook points for ${n} model(s): give one for all, or one per model`);
+  if (layerIn.length !== 1 && layerIn.length !== n) throw new SettingError('layer', `names ${layerIn.length} hook points for ${n} model(s): give one for all, or one per model`);
   const points = loaded.map((m, i) => m.resolveHook(layerIn.length === 1 ? layerIn[0] : layerIn[i]));
   const point = points[0];
   const perModelLayer = points.some((p) => p !== point);
-  if (perModelLayer && layerIn.length === 1) throw new InputError(`--layer ${layerIn[0]} resolves to different points per model: ${points.join(', ')}; give one hook point per model`);
+  if (perModelLayer && layerIn.length === 1) throw new SettingError('layer', `${layerIn[0]} resolves to different points per model: ${points.join(', ')}; give one hook point per model`);
   const widths = loaded.map((m, i) => m.hookWidth(points[i]));
   const minWidth = Math.min(...widths);
   const tasks = loaded.map((m) => getTask(m.config.task, { ...m.config.task_config }));
   const { labels: variables, perModel } = resolveVariables(o.settings.variables, n);
-  const nameOf = (m: number, v: number): string => perModel?.[v][m] ?? variables[v];
-  // Every model must know its name of every block, and every direction's keys must pair up.
-  tasks.forEach((t, i) => {
-    const cm = modelOf(t);
-    const swappable = cm.variables.filter((x) => x !== cm.countKey);
-    variables.forEach((_, v) => {
-      const name = nameOf(i, v);
-      if (name === 'null') throw new InputError(`--variable null is not a block: use --include-null`);
-      if (name !== 'full' && !swappable.includes(name)) {
-        throw new InputError(`--variable ${name}: model ${i} (${o.modelDirs[i]}, task ${t.id}) has no swappable variable '${name}' (has: full, ${swappable.join(', ')})`);
-      }
-    });
-  });
-  for (let si = 0; si < n; si++) {
-    for (let ti = 0; ti < n; ti++) {
-      variables.forEach((_, v) => {
-        const sName = nameOf(si, v);
-        const tName = nameOf(ti, v);
-        const sm = modelOf(tasks[si]);
-        const tm = modelOf(tasks[ti]);
-        try {
-          variableKeys(tm, sm, tName, variableKeyList(sm, sName));
-        } catch (e) {
-          if (!(e instanceof InputError)) throw e;
-          throw new InputError(`--variable: model ${si}'s '${sName}' cannot be swapped into model ${ti}'s '${tName}' (${e.message.replace(/^counterfactual: /, '')})`);
-        }
-      });
-    }
-  }
   if (preset.mask === 'zero' && !variables.every((v) => v === 'full')) {
     // ZeroMask replaces the target's whole state, while a single-variable counterfactual keeps the
     // target's other variables (e.g. its phase): only the source can supply them, so IIA is capped.
     warn(`--method ${method} zeroes the target's own coordinates, but --variable ${variables.join(',')} keeps the target's other causal variables in the counterfactual; the stitched state cannot carry them (use --variable full, as the reference's stitching does)`);
   }
-  const T = o.settings.T ? checkDirections('--train-directions', o.settings.T, n) : undefined;
-  const C = o.settings.C ? checkDirections('--cl-directions', o.settings.C, n) : undefined;
   const kPoint = points.includes('embedding') ? 'embedding' : point;
   let k = o.settings.subspace ?? preset.defaultK(kPoint, minWidth);
-  if (!Number.isInteger(k) || k < 0) throw new InputError(`--subspace must be a non-negative integer, got ${k}`);
-  if (k * variables.length > minWidth) {
-    if (variables.length === 1 && !o.settings.includeNull) {
-      warn(`--subspace ${k} exceeds the hooked width ${minWidth}; clipped to ${minWidth} (mas.md §3.4)`);
-      k = minWidth;
-    } else throw new InputError(`--subspace ${k} × ${variables.length} variable(s) exceeds the hooked width ${minWidth}`);
+  if (Number.isInteger(k) && k * variables.length > minWidth && variables.length === 1 && !o.settings.includeNull) {
+    warn(`--subspace ${k} exceeds the hooked width ${minWidth}; clipped to ${minWidth} (mas.md §3.4)`);
+    k = minWidth;
   }
   // mas.md §4.3: indywise at layer.N for every architecture (the author's GRU ↔ transformer runs), stepwise at the embedding.
   const stepwise = points.includes('embedding');
-  const { variables: _v, layer: _l, T: _t, C: _c, ...rest } = o.settings;
+  const { variables: _v, layer: _l, ...rest } = o.settings;
   const settings: AlignSettings = {
     ...DEFAULT_SETTINGS,
     ...stripUndefined(rest),
@@ -145,27 +100,14 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
   };
   if (perModelLayer) settings.layers = points;
   if (perModel) settings.modelVariables = perModel;
-  if (T) settings.T = T;
-  if (C) settings.C = C;
-  const dirs = trainedDirections(settings, n);
-  if (settings.mode === 'stepwise' && (settings.clWeight > 0 || dirs.C.length > 0)) {
-    throw new InputError(`the CL loss is indywise only; this run is stepwise${o.settings.mode === 'stepwise' ? '' : ' (the embedding layer)'}${dirs.C.length > 0 ? `, and it has CL directions (${dirs.C.map(([a, b]) => `${a}>${b}`).join(',')})` : ''}: use --mode indywise${settings.clWeight > 0 ? ' or --cl-weight 0' : ''}${dirs.C.length > 0 ? ' or --cl-directions none' : ''}`);
-  }
-  if (dirs.T.length === 0 && dirs.C.length === 0) throw new InputError(`--method ${method} with these direction sets trains no direction`);
-  if (dirs.C.length > 0 && settings.clWeight === 0 && C) warn(`--cl-directions given with --cl-weight 0: the CL loss is only reported`);
-  if (settings.map === 'gram-schmidt' && (settings.includeNull || settings.zscore || settings.learnedFill)) {
-    throw new InputError('--map gram-schmidt holds only the k aligned columns: it cannot be combined with the null variable, zscore or learned fill');
-  }
-  for (const [name, v] of [['steps', settings.steps], ['train-pairs', settings.trainPairs], ['valid-pairs', settings.validPairs], ['batch', settings.batch]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new InputError(`--${name} must be a positive integer, got ${v}`);
-  }
   const root = new Rng(settings.seed);
   const models: AlignedModel[] = loaded.map((model, index) => {
     const d = makeMasData(tasks[index], { seed: root.fork(`data/${index}`).nextU32(), nTrain: settings.trainPairs, nValid: settings.validPairs });
     return { index, model, task: d.task, vocab: Vocab.fromList(model.config.vocab), point: points[index] as HookPoint, width: widths[index], train: d.train, valid: d.valid };
   });
-  if (settings.values) checkValues(settings.values, models, (m, v) => nameOf(m, v), variables.length, o.modelDirs);
-  return { models, settings, loaded };
+  const plan = resolveAlignment(models, settings);
+  if (plan.C.length > 0 && plan.settings.clWeight === 0 && o.settings.C) warn(`--cl-directions given with --cl-weight 0: the CL loss is only reported`);
+  return { models, settings: plan.settings as AlignSettings, loaded, plan };
 }
 
 /**
@@ -173,59 +115,17 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
  * every model, or one name per model. Labels are the shared name, or the names joined by `|`.
  */
 export function resolveVariables(input: readonly (string | readonly string[])[], n: number): { labels: string[]; perModel: string[][] | null } {
-  if (input.length === 0) throw new InputError('--variable needs at least one variable');
+  if (input.length === 0) throw new SettingError('variables', 'needs at least one variable');
   let differs = false;
   const names = input.map((b) => {
     if (typeof b === 'string') return new Array<string>(n).fill(b);
     if (b.length === 1) return new Array<string>(n).fill(b[0]);
-    if (b.length !== n) throw new InputError(`--variable names ${b.length} variables for ${n} model(s): give one for all, or one per model`);
+    if (b.length !== n) throw new SettingError('variables', `names ${b.length} variables for ${n} model(s): give one for all, or one per model`);
     if (b.some((x) => x !== b[0])) differs = true;
     return [...b];
   });
-  for (const b of names) for (const x of b) if (x.length === 0) throw new InputError('--variable has an empty name');
+  for (const b of names) for (const x of b) if (x.length === 0) throw new SettingError('variables', 'has an empty name');
   return { labels: names.map((b) => (b.every((x) => x === b[0]) ? b[0] : b.join('|'))), perModel: differs ? names : null };
-}
-
-/** Validate a direction set against n models (every index an integer in 0..n−1); duplicates are dropped. */
-export function checkDirections(what: string, dirs: readonly Direction[], n: number): Direction[] {
-  const out: Direction[] = [];
-  for (const [s, t] of dirs) {
-    for (const x of [s, t]) {
-      if (!Number.isInteger(x) || x < 0 || x >= n) throw new InputError(`${what} ${s}>${t} names model ${x}, but there ${n === 1 ? 'is 1 model (index 0)' : `are ${n} models (indices 0..${n - 1})`}`);
-    }
-    if (!hasDirection(out, s, t)) out.push([s, t]);
-  }
-  return out;
-}
-
-/** Every model must take some value of each of its block variables in [lo, hi] at an eligible position of both splits. */
-function checkValues(values: readonly [number, number], models: readonly AlignedModel[], nameOf: (m: number, v: number) => string, nv: number, dirs: readonly string[]): void {
-  const [lo, hi] = values;
-  if (!(lo <= hi)) throw new InputError(`--values ${lo}-${hi} is an empty range`);
-  for (const m of models) {
-    const cm = modelOf(m.task);
-    for (let v = 0; v < nv; v++) {
-      const name = nameOf(m.index, v);
-      if (name === 'full') throw new InputError(`--values filters a named variable; model ${m.index} swaps the set 'full' (name one variable, e.g. count)`);
-      for (const split of ['train', 'valid'] as const) {
-        let seen = Infinity;
-        let top = -Infinity;
-        let hit = false;
-        for (const tr of m[split]) {
-          const states = traceStates(cm, tr.tokens, tr.count);
-          for (let p = 0; p < tr.tokens.length && !hit; p++) {
-            if (!cm.isEligibleInput(tr.tokens[p])) continue;
-            const x = states[p][name];
-            seen = Math.min(seen, x);
-            top = Math.max(top, x);
-            if (x >= lo && x <= hi) hit = true;
-          }
-          if (hit) break;
-        }
-        if (!hit) throw new InputError(`--values ${lo}-${hi}: model ${m.index} (${dirs[m.index]}) never has ${name} in that range at an eligible position of its ${split} sequences (it takes ${seen}..${top}); the range is empty after filtering`);
-      }
-    }
-  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -237,7 +137,7 @@ const COLUMNS = ['step', 'src', 'trg', 'variable', 'split', 'loss', 'tok_acc', '
 /** Run (or resume) an alignment into a run folder and write every output. */
 export function runAlign(o: RunAlignOptions): AlignResult {
   const warn = o.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-  const { models, settings, loaded } = prepareRun(o, warn);
+  const { models, settings, loaded, plan } = prepareRun(o, warn);
   const config = {
     format: 'mas-align/1',
     models: o.modelDirs.map((d, i) => ({ dir: path.resolve(d), arch: loaded[i].config.arch, task: loaded[i].config.task, seed: loaded[i].config.seed })),
@@ -266,7 +166,7 @@ export function runAlign(o: RunAlignOptions): AlignResult {
   const csv = new CsvWriter(metricsPath, COLUMNS);
   let outcome: AlignOutcome;
   try {
-    outcome = trainAlignment(models, settings, {
+    outcome = trainAlignment(models, plan, {
       quiet: o.quiet ?? false,
       load: () => resumeState,
       log: (rows: MetricRow[]) => {
@@ -354,7 +254,7 @@ function writeOutputs(o: RunAlignOptions, out: AlignOutcome, config: unknown): A
     include_null: s.includeNull,
     map: s.map,
     param: s.map === 'invertible' ? s.family : s.param,
-    mask: out.settings.method === 'stitch' || out.settings.method === 'latent-stitch' ? 'zero' : 'fixed',
+    mask: out.plan.mask,
     mode: s.mode,
     ...(s.layers ? { hook_points: s.layers } : {}),
     ...(s.modelVariables ? { model_variables: s.modelVariables } : {}),

@@ -9,9 +9,9 @@
  */
 import { InputError, ShapeError, fmtShape } from '../errors.ts';
 import { getBackend } from '../tensor/backend/index.ts';
-import { add, matmul, sub } from '../tensor/ops/index.ts';
+import { add, columnBlock, matmul, rowBlock, sub, vecBlock, view } from '../tensor/ops/index.ts';
 import { Tensor, alloc, assertSameDType, fromOp } from '../tensor/tensor.ts';
-import { columnBlock, rowBlock, vecBlock, type RealizedMap } from './maps.ts';
+import type { RealizedMap } from './maps.ts';
 
 /** FixedMask (swap a block, keep the rest of the target) or ZeroMask (stitching: the rest is zeroed/filled). */
 export type MaskKind = 'fixed' | 'zero';
@@ -162,9 +162,9 @@ export function fillTerm(rt: RealizedMap, b: Block, fill: Tensor): Tensor {
   if (b.start !== 0) throw new InputError('swap: learnedFill needs a single block starting at aligned coordinate 0');
   if (fill.size !== K - b.end) throw new ShapeError(`swap: learned fill has ${fill.size} values, expected d_t − k = ${K - b.end}`);
   if (fill.size === 0) return Tensor.zeros([rt.d], fill.dtype);
-  const row = fromOp('asRow', fill.data, [1, fill.size], [fill], (g) => [new Tensor(g.data, fill.shape)]);
+  const row = view(fill, [1, fill.size], 'asRow');
   const r = matmul(row, rowBlock(rt.G, b.end, K));
-  return fromOp('asVec', r.data, [rt.d], [r], (g) => [new Tensor(g.data, r.shape)]);
+  return view(r, [rt.d], 'asVec');
 }
 
 /**

@@ -19,86 +19,16 @@ import { Progress } from '../util/progress.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 import { MasData, zscoreStats, type AlignedModel, type TupleKey } from './data.ts';
 import { evaluateTuple, taskAccuracy, type TupleMetrics } from './iia.ts';
-import type { ClLossKind, LossPositions } from './losses.ts';
-import { createMap, type AlignmentMap, type InvertibleFamily, type MapKind, type OrthoParam, type ZStats } from './maps.ts';
-import { hasDirection, methodPreset, type Direction, type Method } from './methods.ts';
-import { blockLayout, type Block, type MaskKind } from './swap.ts';
+import { createMap, type AlignmentMap, type ZStats } from './maps.ts';
+import { hasDirection, type Direction } from './methods.ts';
+import { resolveAlignment, tupleLabel, type AlignmentPlan } from './plan.ts';
+import { modelVariable, type AlignSettings } from './settings.ts';
+import { blockLayout, type Block } from './swap.ts';
 import { runTuple, tupleClLoss, type SwapContext } from './tuple.ts';
-import type { CounterfactualMode, ObjCountMode } from '../tasks/index.ts';
 
-/** Every setting of an alignment run (stored in config.json; its hash guards resumption). */
-export interface AlignSettings {
-  method: Method;
-  /** Hook point (canonical). */
-  layer: string;
-  /** Swapped variables, each with `subspace` aligned dims. */
-  variables: string[];
-  includeNull: boolean;
-  /** k per variable. */
-  subspace: number;
-  map: MapKind;
-  param: OrthoParam;
-  family: InvertibleFamily;
-  zscore: boolean;
-  identityInit: boolean;
-  learnedFill: boolean;
-  clWeight: number;
-  clLoss: ClLossKind;
-  lossPositions: LossPositions;
-  objCount: ObjCountMode;
-  mode: CounterfactualMode;
-  steps: number;
-  trainPairs: number;
-  validPairs: number;
-  batch: number;
-  lr: number;
-  seed: number;
-  validEvery: number;
-  patience: number;
-  /** Per-model hook points, when they differ between models (`layer` then joins them with commas). */
-  layers?: string[];
-  /** Per-block, per-model variable names [v][m], when they differ between models (`variables` holds the labels). */
-  modelVariables?: string[][];
-  /** Value filter: pairs only at positions whose swapped variable lies in [lo, hi] (source and target). */
-  values?: [number, number];
-  /** Directions with the behavioural loss, replacing the method's. */
-  T?: Direction[];
-  /** Directions with the CL loss, replacing the method's. */
-  C?: Direction[];
-}
+export { DEFAULT_SETTINGS, modelVariable, trainedDirections, type AlignSettings } from './settings.ts';
+export { allTuples, tupleLabel } from './plan.ts';
 
-/** The directions a run trains: the settings' own sets, else the method preset's. */
-export function trainedDirections(s: Pick<AlignSettings, 'method' | 'T' | 'C'>, n: number): { T: Direction[]; C: Direction[]; mask: MaskKind } {
-  const preset = methodPreset(s.method, n);
-  return { T: s.T ?? preset.T, C: s.C ?? preset.C, mask: preset.mask };
-}
-
-/** The name model m gives block v of a run. */
-export function modelVariable(s: Pick<AlignSettings, 'variables' | 'modelVariables'>, m: number, v: number): string {
-  return s.modelVariables?.[v]?.[m] ?? s.variables[v];
-}
-
-/** Defaults (mas.md §6.6), before the method preset fills k and ε. */
-export const DEFAULT_SETTINGS: Omit<AlignSettings, 'method' | 'layer' | 'variables' | 'subspace' | 'clWeight' | 'mode'> = {
-  includeNull: false,
-  map: 'orthogonal',
-  param: 'expm',
-  family: 'relaxed-rotation',
-  zscore: false,
-  identityInit: false,
-  learnedFill: false,
-  clLoss: 'both',
-  lossPositions: 'nonpad',
-  objCount: 'target',
-  steps: 20_000,
-  trainPairs: 10_000,
-  validPairs: 1_000,
-  batch: 128,
-  lr: 1e-3,
-  seed: 0,
-  validEvery: 100,
-  patience: 10,
-};
 
 /** One metrics.csv row (mas.md §8). */
 export interface MetricRow {
@@ -136,6 +66,8 @@ export type StopReason = 'converged' | 'plateau' | 'failed to align' | 'max step
 /** What the loop hands back. */
 export interface AlignOutcome {
   settings: AlignSettings;
+  /** The resolved plan the run trained under (and its outputs report). */
+  plan: AlignmentPlan;
   tuples: TupleKey[];
   tracked: TupleKey[];
   T: Direction[];
@@ -186,6 +118,43 @@ export interface TrainHooks {
   alwaysRunTargets?: boolean;
 }
 
+/** Thresholds of the stop rules (mas.md §6.6). */
+export const STOP_RULES = Object.freeze({ convergedIia: 0.995, minImprovement: 0.001, failAfterStep: 1500, failBelowIia: 0.1 });
+
+/** The plateau rule's running state: the best validation objective and validations since it improved. */
+export interface StopState {
+  bestObjective: number;
+  bad: number;
+}
+
+/** What one validation tells the stop rules (minima over the tracked tuples). */
+export interface StopInput {
+  step: number;
+  maxSteps: number;
+  patience: number;
+  minValidIia: number;
+  minTrainIia: number;
+  objective: number;
+}
+
+/**
+ * The stop rules after one validation (pure): (a) converged: min valid IIA and min train-batch
+ * trial accuracy ≥ 0.995; (b) plateau: the objective has not fallen ≥ 0.001 below its best for
+ * `patience` validations; (c) failed to align: step ≥ 1,500 and min valid IIA < 0.1; else max steps
+ * at step ≥ maxSteps; null = go on. Returns the updated plateau state too.
+ */
+export function stopReason(prev: StopState, v: StopInput): { state: StopState; reason: StopReason | null } {
+  const R = STOP_RULES;
+  const improved = v.objective < prev.bestObjective - R.minImprovement;
+  const state = improved ? { bestObjective: v.objective, bad: 0 } : { bestObjective: prev.bestObjective, bad: prev.bad + 1 };
+  let reason: StopReason | null = null;
+  if (v.minValidIia >= R.convergedIia && v.minTrainIia >= R.convergedIia) reason = 'converged';
+  else if (state.bad >= v.patience) reason = 'plateau';
+  else if (v.step >= R.failAfterStep && v.minValidIia < R.failBelowIia) reason = 'failed to align';
+  else if (v.step >= v.maxSteps) reason = 'max steps';
+  return { state, reason };
+}
+
 /** Shuffled pair order, reshuffled when exhausted (mas.md §6.6). */
 class BatchOrder {
   private perm: number[];
@@ -216,38 +185,17 @@ class BatchOrder {
   }
 }
 
-/** Tuple label `s->t/variable`. */
-export function tupleLabel(k: TupleKey): string {
-  return `${k.src}->${k.trg}/${k.variable}`;
-}
-
-/** All n²·V tuples (the null variable only within models). */
-export function allTuples(n: number, variables: readonly string[], includeNull: boolean): TupleKey[] {
-  const out: TupleKey[] = [];
-  const vars = includeNull ? [...variables, 'null'] : [...variables];
-  vars.forEach((variable, v) => {
-    for (let s = 0; s < n; s++) {
-      for (let t = 0; t < n; t++) {
-        if (variable === 'null' && s !== t) continue;
-        out.push({ src: s, trg: t, variable, v });
-      }
-    }
-  });
-  return out;
-}
-
 function emptyMatrices(vars: readonly string[], n: number): VarMatrices {
   const m: VarMatrices = {};
   for (const v of vars) m[v] = Array.from({ length: n }, () => new Array<number>(n).fill(NaN));
   return m;
 }
 
-/** Build the maps of every model (seeded per model). */
+/** Build the maps of every model (seeded per model); the settings were validated by resolveAlignment. */
 export function buildMaps(models: readonly Pick<AlignedModel, 'index' | 'width'>[], s: AlignSettings, zstats: (ZStats | undefined)[] = []): { maps: AlignmentMap[]; blocks: Block[]; fills: (Tensor | null)[] } {
   const nv = s.variables.length;
   const K = s.subspace * nv;
   const minWidth = Math.min(...models.map((m) => m.width));
-  if (K > minWidth) throw new InputError(`--subspace ${s.subspace} × ${nv} variable(s) = ${K} exceeds the narrowest hooked width ${minWidth}`);
   const full = s.includeNull || s.learnedFill || s.zscore;
   const root = new Rng(s.seed);
   const maps = models.map((m) =>
@@ -261,31 +209,50 @@ export function buildMaps(models: readonly Pick<AlignedModel, 'index' | 'width'>
   if (s.includeNull) blocks.push(nullBlock);
   let fills: (Tensor | null)[] = models.map(() => null);
   if (s.learnedFill) {
-    if (nv !== 1) throw new InputError('learnedFill needs exactly one variable');
     const fr = root.fork('fill');
     fills = models.map((m) => Tensor.randn([m.width - s.subspace], fr, 0.01).param(`fills.${m.index}`));
   }
   return { maps, blocks, fills };
 }
 
-/** Run MAS training on loaded models with their data (see the module doc). */
-export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: TrainHooks = {}): AlignOutcome {
-  const n = models.length;
-  const preset = trainedDirections(s, n);
-  const mask: MaskKind = preset.mask;
-  if (s.mode === 'stepwise' && s.clWeight > 0) throw new InputError('the CL loss is not available in stepwise mode (embedding layer, transformers)');
-  if (s.includeNull && mask === 'zero') throw new InputError('the null variable needs FixedMask methods');
-  const varNames = s.includeNull ? [...s.variables, 'null'] : [...s.variables];
-  const V = varNames.length;
-  const tuples = allTuples(n, s.variables, s.includeNull);
-  const inT = (k: TupleKey): boolean => hasDirection(preset.T, k.src, k.trg);
-  const inC = (k: TupleKey): boolean => hasDirection(preset.C, k.src, k.trg);
-  const tracked = tuples.filter((k) => inT(k) || inC(k));
-  if (tracked.length === 0) throw new InputError(`--method ${s.method} trains no direction`);
-  const norm = n * n * V;
-  const t0 = performance.now();
+/** One training-batch row of a tracked tuple. */
+interface TrainRow {
+  k: TupleKey;
+  ce: number;
+  tok: number;
+  trial: number;
+  cl: number;
+}
 
-  const data = new MasData(models, tuples, { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs, variableOf: (m, v) => (v < s.variables.length ? modelVariable(s, m, v) : 'null'), ...(s.values ? { values: s.values } : {}) }, (k) => inT(k) || inC(k));
+/** Everything a training run holds between steps. */
+interface Session {
+  plan: AlignmentPlan;
+  models: readonly AlignedModel[];
+  hooks: TrainHooks;
+  data: MasData;
+  maps: AlignmentMap[];
+  blocks: Block[];
+  fills: (Tensor | null)[];
+  params: Tensor[];
+  named: Map<string, Tensor>;
+  adam: Adam;
+  order: BatchOrder;
+  st: TrainState;
+  bestParams: Map<string, Tensor>;
+  inT: (k: TupleKey) => boolean;
+  inC: (k: TupleKey) => boolean;
+  progress: Progress;
+  elapsed: () => number;
+  trainS: number;
+}
+
+/** Init or resume: the data, the maps, the optimizer, and either the checkpoint or the baselines (task accuracy, k = 0 IIA). */
+function initTraining(models: readonly AlignedModel[], plan: AlignmentPlan, hooks: TrainHooks): Session {
+  const s = plan.settings;
+  const n = plan.n;
+  const inT = (k: TupleKey): boolean => hasDirection(plan.T, k.src, k.trg);
+  const inC = (k: TupleKey): boolean => hasDirection(plan.C, k.src, k.trg);
+  const data = new MasData(models, [...plan.tuples], { mode: s.mode, seed: s.seed, objCount: s.objCount, nTrain: s.trainPairs, nValid: s.validPairs, variableOf: (m, v) => (v < s.variables.length ? modelVariable(s, m, v) : 'null'), ...(s.values ? { values: s.values } : {}) }, (k) => inT(k) || inC(k));
   const zstats = s.zscore ? models.map((m) => zscoreStats(m)) : [];
   const { maps, blocks, fills } = buildMaps(models, s, zstats);
   const params: Tensor[] = [...maps.flatMap((m) => m.parameters()), ...fills.filter((f): f is Tensor => f !== null)];
@@ -299,7 +266,7 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
     st = loaded.state;
     for (const [name, t] of named) {
       const src = loaded.tensors.get(name);
-      if (!src || src.size !== t.size) throw new InputError(`checkpoint lacks parameter ${name} (or its size differs); start fresh with a new --out`);
+      if (!src || src.size !== t.size) throw new InputError(`checkpoint lacks parameter ${name} (or its size differs); start fresh in a new run folder`);
       t.data.set(src.data);
     }
     const m = params.map((_, i) => loaded.tensors.get(`adam.m.${i}`)!.data);
@@ -308,9 +275,9 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
     order.load(st.order);
   } else {
     const taskAcc = models.map((m) => taskAccuracy(m));
-    const k0 = emptyMatrices(varNames, n);
-    const ctx0: SwapContext = { realized: [], blocks, mask, fill: null, identity: true };
-    for (const k of tuples) k0[k.variable][k.src][k.trg] = evaluateTuple(data, k, 'valid', ctx0, { lossPositions: s.lossPositions }).iia;
+    const k0 = emptyMatrices(plan.varNames, n);
+    const ctx0: SwapContext = { realized: [], blocks, mask: plan.mask, fill: null, identity: true };
+    for (const k of plan.tuples) k0[k.variable][k.src][k.trg] = evaluateTuple(data, k, 'valid', ctx0, { lossPositions: s.lossPositions }).iia;
     st = {
       step: 0,
       adam: { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, steps: [] },
@@ -329,114 +296,146 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
   }
   const bestParams = new Map<string, Tensor>();
   if (loaded) for (const [name] of named) bestParams.set(name, loaded.tensors.get(`best.${name}`) ?? named.get(name)!.clone());
-
   const progress = new Progress({ label: `align ${s.method}`, total: s.steps, quiet: hooks.quiet ?? false });
   const elapsedBase = st.elapsedS;
   const sessionStart = performance.now();
   const elapsed = (): number => elapsedBase + (performance.now() - sessionStart) / 1000;
-  let trainS = st.trainS;
+  return { plan, models, hooks, data, maps, blocks, fills, params, named, adam, order, st, bestParams, inT, inC, progress, elapsed, trainS: st.trainS };
+}
 
+/**
+ * The forward pass of one step: every tracked tuple on the same batch of pair indices; returns the
+ * total objective (a graph to the maps, or null), the rows to log, and the swap context it used.
+ */
+function trainingStep(ses: Session, idx: number[], isValidation: boolean): { total: Tensor | null; rows: TrainRow[]; ctx: SwapContext } {
+  const { plan, data, inT, inC } = ses;
+  const s = plan.settings;
+  const realized = ses.maps.map((m) => m.realize());
+  const ctx: SwapContext = { realized, blocks: ses.blocks, mask: plan.mask, fill: plan.mask === 'zero' ? ses.fills : null };
+  let total: Tensor | null = null;
+  const rows: TrainRow[] = [];
+  for (const k of plan.tracked) {
+    if (!inT(k) && !isValidation && !ses.hooks.alwaysRunTargets) {
+      // A CL-only direction between validations: only its CL term enters the loss, and its training
+      // scores are logged only at validations, so the target model need not run (same gradient).
+      if (s.clWeight === 0) continue;
+      const cl = tupleClLoss(data, k, 'train', idx, ctx, s.clLoss);
+      if (cl !== undefined) {
+        const c = scale(cl, s.clWeight / plan.norm);
+        total = total ? add(total, c) : c;
+        continue;
+      }
+    }
+    const teacherForced = capabilitiesOf(ses.models[k.trg].model).teacherForcedTraining;
+    const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !teacherForced, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
+    let term: Tensor | null = null;
+    if (inT(k)) term = scale(out.ce, 1 / plan.norm);
+    if (inC(k) && s.clWeight > 0 && out.cl) {
+      const c = scale(out.cl, s.clWeight / plan.norm);
+      term = term ? add(term, c) : c;
+    }
+    if (term) total = total ? add(total, term) : term;
+    rows.push({ k, ce: out.ce.item(), tok: out.scores.tokenAccuracy, trial: out.scores.trialAccuracy, cl: out.cl ? out.cl.item() : NaN });
+  }
+  return { total, rows, ctx };
+}
+
+/** A validation at `step`: score every tuple, log, keep the best maps, and apply the stop rules. */
+function validateStep(ses: Session, step: number, ctx: SwapContext, trainRows: readonly TrainRow[]): void {
+  const { plan, st } = ses;
+  const s = plan.settings;
+  const rec = validate(ses.data, plan, ctx, ses.inT, ses.inC);
+  rec.record.step = step;
+  for (const r of trainRows) rec.record.trainIia[r.k.variable][r.k.src][r.k.trg] = r.trial;
+  const minTrain = Math.min(...trainRows.map((r) => r.trial));
+  const el = ses.elapsed();
+  const rows: MetricRow[] = trainRows.map((r) => ({ step, src: r.k.src, trg: r.k.trg, variable: r.k.variable, split: 'train', loss: r.ce, tok_acc: r.tok, trial_acc: r.trial, cl_loss: r.cl, elapsed_s: el }));
+  for (const k of plan.tuples) {
+    const m = rec.metrics.get(tupleLabel(k))!;
+    rows.push({ step, src: k.src, trg: k.trg, variable: k.variable, split: 'valid', loss: m.loss, tok_acc: m.tokenAccuracy, trial_acc: m.iia, cl_loss: m.clLoss, elapsed_s: el });
+  }
+  ses.hooks.log?.(rows);
+  st.last = rec.record;
+  st.lastCorrect = Object.fromEntries([...rec.metrics].map(([l, m]) => [l, m.correct]));
+  if (!st.best || rec.record.minTrackedIia >= st.best.minTrackedIia) {
+    st.best = rec.record;
+    for (const [name, t] of ses.named) ses.bestParams.set(name, t.clone());
+  }
+  // Stop rules (mas.md §6.6), over tracked tuples.
+  const stop = stopReason(
+    { bestObjective: st.bestObjective, bad: st.bad },
+    { step, maxSteps: s.steps, patience: s.patience, minValidIia: rec.record.minTrackedIia, minTrainIia: minTrain, objective: rec.record.objective },
+  );
+  st.bestObjective = stop.state.bestObjective;
+  st.bad = stop.state.bad;
+  st.done = stop.reason;
+  ses.progress.update(step, `min IIA ${rec.record.minTrackedIia.toFixed(3)}`);
+}
+
+/** Write the checkpoint after `step` (maps, best maps, Adam, batch order, stop-rule state). */
+function saveState(ses: Session, step: number): void {
+  const { st } = ses;
+  st.step = st.done === null ? step + 1 : step;
+  st.order = ses.order.state();
+  const a = ses.adam.state();
+  st.adam = { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay, steps: Array.from(a.steps) };
+  st.elapsedS = ses.elapsed();
+  st.trainS = ses.trainS;
+  if (ses.hooks.save) {
+    const tensors = new Map<string, Tensor>(ses.named);
+    for (const [name, t] of ses.bestParams) tensors.set(`best.${name}`, t);
+    a.m.forEach((m, i) => tensors.set(`adam.m.${i}`, new Tensor(m, [m.length])));
+    a.v.forEach((v, i) => tensors.set(`adam.v.${i}`, new Tensor(v, [v.length])));
+    ses.hooks.save(tensors, st);
+  }
+}
+
+/** Run MAS training on loaded models with their data (see the module doc), under a resolved plan (settings are resolved first). */
+export function trainAlignment(models: AlignedModel[], settings: AlignSettings | AlignmentPlan, hooks: TrainHooks = {}): AlignOutcome {
+  const plan = isPlan(settings) ? settings : resolveAlignment(models, settings);
+  if (plan.n !== models.length) throw new InputError(`trainAlignment: the plan is for ${plan.n} model(s), got ${models.length}`);
+  const s = plan.settings;
+  const t0 = performance.now();
+  const ses = initTraining(models, plan, hooks);
+  const { st } = ses;
   for (let step = st.step; st.done === null; step++) {
     const stepStart = performance.now();
-    const idx = order.next(s.batch);
-    const realized = maps.map((m) => m.realize());
-    const ctx: SwapContext = { realized, blocks, mask, fill: mask === 'zero' ? fills : null };
-    let total: Tensor | null = null;
-    const trainRows: { k: TupleKey; ce: number; tok: number; trial: number; cl: number }[] = [];
+    const idx = ses.order.next(s.batch);
     const isValidation = step % s.validEvery === 0 || step >= s.steps;
-    for (const k of tracked) {
-      if (!inT(k) && !isValidation && !hooks.alwaysRunTargets) {
-        // A CL-only direction between validations: only its CL term enters the loss, and its training
-        // scores are logged only at validations, so the target model need not run (same gradient).
-        if (s.clWeight === 0) continue;
-        const cl = tupleClLoss(data, k, 'train', idx, ctx, s.clLoss);
-        if (cl !== undefined) {
-          const c = scale(cl, s.clWeight / norm);
-          total = total ? add(total, c) : c;
-          continue;
-        }
-      }
-      const teacherForced = capabilitiesOf(models[k.trg].model).teacherForcedTraining;
-      const out = runTuple(data, k, 'train', idx, ctx, { freeRun: !teacherForced, lossPositions: s.lossPositions, clKind: s.clLoss, withCl: s.mode === 'indywise' });
-      let term: Tensor | null = null;
-      if (inT(k)) term = scale(out.ce, 1 / norm);
-      if (inC(k) && s.clWeight > 0 && out.cl) {
-        const c = scale(out.cl, s.clWeight / norm);
-        term = term ? add(term, c) : c;
-      }
-      if (term) total = total ? add(total, term) : term;
-      trainRows.push({ k, ce: out.ce.item(), tok: out.scores.tokenAccuracy, trial: out.scores.trialAccuracy, cl: out.cl ? out.cl.item() : NaN });
-    }
+    const { total, rows, ctx } = trainingStep(ses, idx, isValidation);
     let validS = 0;
     if (isValidation) {
       const v0 = performance.now();
-      const rec = validate(data, tuples, tracked, varNames, n, ctx, s, inT, inC);
-      rec.record.step = step;
-      for (const r of trainRows) rec.record.trainIia[r.k.variable][r.k.src][r.k.trg] = r.trial;
-      const minTrain = Math.min(...trainRows.map((r) => r.trial));
-      const el = elapsed();
-      const rows: MetricRow[] = trainRows.map((r) => ({ step, src: r.k.src, trg: r.k.trg, variable: r.k.variable, split: 'train', loss: r.ce, tok_acc: r.tok, trial_acc: r.trial, cl_loss: r.cl, elapsed_s: el }));
-      for (const k of tuples) {
-        const m = rec.metrics.get(tupleLabel(k))!;
-        rows.push({ step, src: k.src, trg: k.trg, variable: k.variable, split: 'valid', loss: m.loss, tok_acc: m.tokenAccuracy, trial_acc: m.iia, cl_loss: m.clLoss, elapsed_s: el });
-      }
-      hooks.log?.(rows);
-      st.last = rec.record;
-      st.lastCorrect = Object.fromEntries([...rec.metrics].map(([l, m]) => [l, m.correct]));
-      if (!st.best || rec.record.minTrackedIia >= st.best.minTrackedIia) {
-        st.best = rec.record;
-        for (const [name, t] of named) bestParams.set(name, t.clone());
-      }
-      // Stop rules (mas.md §6.6), over tracked tuples.
-      if (rec.record.objective < st.bestObjective - 0.001) {
-        st.bestObjective = rec.record.objective;
-        st.bad = 0;
-      } else st.bad++;
-      if (rec.record.minTrackedIia >= 0.995 && minTrain >= 0.995) st.done = 'converged';
-      else if (st.bad >= s.patience) st.done = 'plateau';
-      else if (step >= 1500 && rec.record.minTrackedIia < 0.1) st.done = 'failed to align';
-      else if (step >= s.steps) st.done = 'max steps';
-      progress.update(step, `min IIA ${rec.record.minTrackedIia.toFixed(3)}`);
+      validateStep(ses, step, ctx, rows);
       validS = (performance.now() - v0) / 1000;
     }
     if (st.done === null && total) {
       backward(total);
-      adam.step();
-      adam.zeroGrad();
+      ses.adam.step();
+      ses.adam.zeroGrad();
     }
     // Training time per step excludes validation (and the forward pass of a final, update-free step).
-    if (st.done === null) trainS += (performance.now() - stepStart) / 1000 - validS;
+    if (st.done === null) ses.trainS += (performance.now() - stepStart) / 1000 - validS;
     if (isValidation || st.done !== null) {
-      st.step = st.done === null ? step + 1 : step;
-      st.order = order.state();
-      const a = adam.state();
-      st.adam = { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay, steps: Array.from(a.steps) };
-      st.elapsedS = elapsed();
-      st.trainS = trainS;
-      if (hooks.save) {
-        const tensors = new Map<string, Tensor>(named);
-        for (const [name, t] of bestParams) tensors.set(`best.${name}`, t);
-        a.m.forEach((m, i) => tensors.set(`adam.m.${i}`, new Tensor(m, [m.length])));
-        a.v.forEach((v, i) => tensors.set(`adam.v.${i}`, new Tensor(v, [v.length])));
-        hooks.save(tensors, st);
-      }
+      saveState(ses, step);
       if (hooks.haltAfterStep !== undefined && step >= hooks.haltAfterStep && st.done === null) {
         throw new InputError(`halted after step ${step} (haltAfterStep)`);
       }
-    } else if (step % 10 === 0) progress.update(step);
+    } else if (step % 10 === 0) ses.progress.update(step);
   }
-  progress.done();
+  ses.progress.done();
   const stepsRun = st.step;
   const wallS = st.elapsedS || (performance.now() - t0) / 1000;
   return {
-    settings: s,
-    tuples,
-    tracked,
-    T: preset.T,
-    C: preset.C,
-    maps,
-    fills,
-    bestParams,
+    settings: s as AlignSettings,
+    plan,
+    tuples: [...plan.tuples],
+    tracked: [...plan.tracked],
+    T: [...plan.T],
+    C: [...plan.C],
+    maps: ses.maps,
+    fills: ses.fills,
+    bestParams: ses.bestParams,
     final: st.last!,
     best: st.best!,
     finalCorrect: st.lastCorrect,
@@ -447,6 +446,10 @@ export function trainAlignment(models: AlignedModel[], s: AlignSettings, hooks: 
     wallS,
     msPerStep: stepsRun > 0 ? (1000 * st.trainS) / Math.max(1, stepsRun) : 0,
   };
+}
+
+function isPlan(x: AlignSettings | AlignmentPlan): x is AlignmentPlan {
+  return 'tracked' in x && 'settings' in x;
 }
 
 /** Named trainable tensors: `maps.{m}.param.*` and `fills.{m}`. */
@@ -464,15 +467,13 @@ export function namedParameters(maps: readonly AlignmentMap[], fills: readonly (
 
 function validate(
   data: MasData,
-  tuples: TupleKey[],
-  tracked: TupleKey[],
-  varNames: string[],
-  n: number,
+  plan: AlignmentPlan,
   ctx: SwapContext,
-  s: AlignSettings,
   inT: (k: TupleKey) => boolean,
   inC: (k: TupleKey) => boolean,
 ): { record: ValidationRecord; metrics: Map<string, TupleMetrics> } {
+  const s = plan.settings;
+  const { tuples, tracked, varNames, n } = plan;
   const metrics = new Map<string, TupleMetrics>();
   const rec: ValidationRecord = {
     step: 0,

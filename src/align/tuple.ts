@@ -12,24 +12,12 @@ import { canResumeFrom } from '../models/model.ts';
 import { PAD, scoreTrials, type CounterfactualBatch, type TrialScores } from '../tasks/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { MasData, Split, TupleBatch, TupleKey } from './data.ts';
-import { affineIntervention, applyAffine, modelIntervention } from './intervention.ts';
+import { applyAffine, modelIntervention } from './intervention.ts';
 import { behaviouralLoss, clLoss, crossEntropyWithBase, lossMask, type ClLossKind, type LossPositions } from './losses.ts';
-import type { RealizedMap } from './maps.ts';
 import { assemblePredictions, suffixBatch, type PrefixBatch } from './prefix.ts';
-import { swapRows, type Block, type MaskKind } from './swap.ts';
+import { RotatedSwap, type SwapContext } from './rotated.ts';
 
-/** The maps of one step and how they are applied. */
-export interface SwapContext {
-  /** Realized map of every model. */
-  realized: RealizedMap[];
-  /** Block of aligned coordinates of each variable index v. */
-  blocks: Block[];
-  mask: MaskKind;
-  /** ZeroMask learned fill, per target model (or null). */
-  fill: (Tensor | null)[] | null;
-  /** Disable the intervention entirely (k = 0 baseline). */
-  identity?: boolean;
-}
+export type { SwapContext } from './rotated.ts';
 
 /** Options of runTuple. */
 export interface RunTupleOptions {
@@ -59,9 +47,7 @@ export function runTuple(data: MasData, key: TupleKey, split: Split, indices: Ar
   if (tb.prefix && o.freeRun && !o.fullSequence) return runSuffix(data, key, tb, tb.prefix, ctx, o);
   const target = data.models[key.trg];
   const { batch } = tb;
-  const iv = ctx.identity
-    ? null
-    : affineIntervention(ctx.realized[key.trg], ctx.realized[key.src], ctx.blocks[key.v], tb.Hs, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  const iv = RotatedSwap.of(ctx, key)?.affine(tb.Hs) ?? null;
   const res = target.model.forward(batch, {
     mode: 'eval',
     freeRun: o.freeRun,
@@ -93,9 +79,7 @@ export function tupleClLoss(data: MasData, key: TupleKey, split: Split, indices:
  * when the intervention is the identity (k = 0 baseline, or an empty FixedMask block).
  */
 function intervenedState(tb: TupleBatch, prefix: PrefixBatch, key: TupleKey, ctx: SwapContext): Tensor | null {
-  const block = ctx.blocks[key.v];
-  if (ctx.identity === true || (ctx.mask !== 'zero' && block.end === block.start)) return null;
-  return swapRows(prefix.state, tb.Hs, ctx.realized[key.trg], ctx.realized[key.src], block, { mask: ctx.mask, fill: ctx.fill?.[key.trg] ?? null });
+  return RotatedSwap.of(ctx, key)?.apply(prefix.state, tb.Hs) ?? null;
 }
 
 /** The suffix path: h' from the stored state at p_t, then the RNN from p_t on (prefix.ts). */

@@ -7,8 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runAlign } from '../align/run.ts';
 import type { Method } from '../align/methods.ts';
-import type { JobContext } from './jobs.ts';
-import type { Json } from './stages.ts';
+import type { JobContext, Json } from './types.ts';
 
 /** Arguments of an alignment job (mas.md §5–§6; unset fields take the library defaults). */
 export interface AlignJobArgs {

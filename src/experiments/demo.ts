@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { parseAlignRecord, recordIia } from '../io/run-record.ts';
 import { renderReport } from '../report/html.ts';
 import { getBackend } from '../tensor/backend/index.ts';
 import { reportFromRuns } from '../report/fromRuns.ts';
@@ -194,8 +195,8 @@ function f3(x: number | null): string {
 
 /** IIA[s][t] of an align stage result (validation, final maps), or null. */
 export function iiaOf(r: Json | undefined, s: number, t: number): number | null {
-  const m = (r as { iia?: number[][] } | null | undefined)?.iia;
-  return m && m[s] ? num(m[s][t]) : null;
+  if (r === undefined || r === null || typeof r !== 'object' || !('iia' in r)) return null;
+  return recordIia(parseAlignRecord(r, 'align stage result'), s, t);
 }
 
 /** The five summary lines of the demo, from the stage results. */

@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import { trainModel, type TrainOptions } from '../models/train.ts';
 import { runAlignJob, type AlignJobArgs } from './align-job.ts';
 import { compareModels } from './compare.ts';
-import type { Json } from './stages.ts';
+import type { JobContext, Json } from './types.ts';
 
 /**
  * Arguments of a training job: trainModel's options minus what the stage runner supplies (folder,
@@ -35,14 +35,7 @@ export interface SimilarityJobArgs {
 /** A job and its arguments. */
 export type JobSpec = { kind: 'train'; args: TrainJobArgs } | { kind: 'align'; args: AlignJobArgs } | { kind: 'similarity'; args: SimilarityJobArgs };
 
-/** Where a job runs. */
-export interface JobContext {
-  /** The stage folder (absolute or relative to the working directory). */
-  dir: string;
-  /** The experiment folder (job paths are relative to it). */
-  root: string;
-  quiet: boolean;
-}
+export type { JobContext } from './types.ts';
 
 /** Train one model into the stage folder; resumes from its checkpoint after an interruption. */
 export function runTrainJob(a: TrainJobArgs, ctx: JobContext): Json {

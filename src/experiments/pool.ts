@@ -7,8 +7,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DTypeError, FileFormatError, InputError, LinalgError, MasError, NonFiniteError, ShapeError } from '../errors.ts';
-import type { JobContext, JobSpec } from './jobs.ts';
-import type { Json } from './stages.ts';
+import type { JobSpec } from './jobs.ts';
+import type { JobContext, Json } from './types.ts';
 
 // Progress lines go straight to the process's stderr: a worker's process.stderr stream only forwards the
 // first write until the worker's event loop runs, which a synchronous training loop never lets it do.

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { InputError, unknownName } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { parseAlignRecord } from '../io/run-record.ts';
 import { renderReport } from '../report/html.ts';
 import { reportFromRuns } from '../report/fromRuns.ts';
 import type { AlignJobArgs } from './align-job.ts';
@@ -130,7 +131,10 @@ export const REPRODUCTIONS: Reproduction[] = [
     },
     summary(results) {
       const f = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
-      const iia = (id: string): number[][] | undefined => (results(`gru-transformer/align/${id}`) as { iia?: number[][] } | null)?.iia;
+      const iia = (id: string): number[][] | undefined => {
+        const r = results(`gru-transformer/align/${id}`);
+        return r === null ? undefined : parseAlignRecord(r, id).iia;
+      };
       const mas = iia('mas-gru-transformer-layer0-k32');
       const das = iia('das-transformer-layer0-k32');
       return [

@@ -15,8 +15,8 @@ import { configHash } from '../io/runs.ts';
 import { runJob, type JobContext, type JobSpec } from './jobs.ts';
 import { runInWorker } from './pool.ts';
 
-/** A JSON value (configurations and results). */
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import type { Json } from './types.ts';
+export type { Json } from './types.ts';
 
 /** One stage of an experiment. */
 export interface Stage {

@@ -24,3 +24,5 @@ export { CsvWriter, JsonlWriter, filterJsonl, readJsonl } from './metrics.ts';
 export type { LogWriterOptions } from './metrics.ts';
 export { configHash, hasCheckpoint, loadCheckpoint, openRunDir, saveCheckpoint } from './runs.ts';
 export type { Checkpoint, CheckpointTensor, OpenRunOptions, RunDir, SaveCheckpointOptions } from './runs.ts';
+export { parseAlignRecord, readAlignRecord, recordIia } from './run-record.ts';
+export type { AlignRunRecord, VariableMatrices } from './run-record.ts';

@@ -4,6 +4,7 @@
  * (similarity.json) and experiment folders (experiment.json, summary.json). Folders are searched
  * recursively, so `mas report runs/demo` finds every stage of the demo.
  */
+import { readAlignRecord } from '../io/run-record.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -107,9 +108,8 @@ function readModel(dir: string, cfg: Record<string, unknown>): ModelRun {
 }
 
 function readAlign(dir: string, cfg: Record<string, unknown>): AlignRun | null {
-  const resFile = path.join(dir, 'result.json');
-  if (!fs.existsSync(resFile)) return null; // unfinished run
-  const r = readJsonFile(resFile) as Record<string, unknown>;
+  const r = readAlignRecord(dir);
+  if (!r) return null; // unfinished run
   const models = Array.isArray(cfg.models) ? (cfg.models as Record<string, unknown>[]).map(modelLabel) : [];
   const curves: CurvePoint[] = [];
   const metrics = path.join(dir, 'metrics.csv');
@@ -120,24 +120,22 @@ function readAlign(dir: string, cfg: Record<string, unknown>): AlignRun | null {
       if (Number.isFinite(v)) curves.push({ step: Number(row.step), value: v, series: `${row.src}→${row.trg}` });
     }
   }
-  const nullify = (m: unknown): number[][] => (Array.isArray(m) ? (m as unknown[][]).map((row) => row.map((x) => (typeof x === 'number' ? x : NaN))) : []);
-  const ci = Array.isArray(r.iia_ci) ? (r.iia_ci as [number | null, number | null][][]).map((row) => row.map(([a, b]) => [a ?? NaN, b ?? NaN] as [number, number])) : null;
   return {
     dir,
     label: path.basename(dir),
-    method: String(r.method),
-    k: numOr(r.subspace, NaN),
-    layer: String(r.layer),
-    variables: Array.isArray(r.variables) ? (r.variables as unknown[]).map(String).join(',') : String(r.variables ?? ''),
+    method: r.method,
+    k: r.subspace,
+    layer: r.layer,
+    variables: r.variables.join(','),
     models,
-    iia: nullify(r.iia),
-    ci,
-    taskAccuracy: Array.isArray(r.task_accuracy) ? (r.task_accuracy as number[]) : [],
-    k0: Array.isArray(r.k0_iia) ? nullify(r.k0_iia) : null,
-    steps: numOr(r.steps, 0),
-    stopReason: String(r.stop_reason ?? ''),
-    wallS: numOr(r.wall_s, NaN),
-    msPerStep: numOr(r.ms_per_step, NaN),
+    iia: r.iia,
+    ci: r.iia_ci,
+    taskAccuracy: r.task_accuracy,
+    k0: r.k0_iia.length ? r.k0_iia : null,
+    steps: Number.isFinite(r.steps) ? r.steps : 0,
+    stopReason: r.stop_reason,
+    wallS: r.wall_s,
+    msPerStep: r.ms_per_step,
     settings: (cfg.settings as Record<string, unknown>) ?? {},
     curves,
   };

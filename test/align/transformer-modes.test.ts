@@ -118,8 +118,8 @@ test('mas reproduce gru-transformer: the indywise hidden-state runs and the with
   assert.match(r.description, /indywise/);
   assert.doesNotMatch(r.description, /embedding, stepwise, k = 16\) is low/);
   const fake: Record<string, Json> = {
-    'gru-transformer/align/mas-gru-transformer-layer0-k32': { iia: [[0.9, 0.25], [0.7, 0.5]] },
-    'gru-transformer/align/das-transformer-layer0-k32': { iia: [[0.625]] },
+    'gru-transformer/align/mas-gru-transformer-layer0-k32': { method: 'mas', iia: [[0.9, 0.25], [0.7, 0.5]] },
+    'gru-transformer/align/das-transformer-layer0-k32': { method: 'das', iia: [[0.625]] },
   };
   const [line] = r.summary!((id) => fake[id] ?? null, s);
   assert.match(line, /GRU → transformer 0\.250, transformer → GRU 0\.700/);

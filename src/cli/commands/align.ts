@@ -1,9 +1,9 @@
 /** `mas align`: Model Alignment Search (and DAS, stitching, CLMAS) between trained model folders. */
 import { parseArgs } from 'node:util';
-import { InputError, unknownName } from '../../errors.ts';
+import { InputError, SettingError, unknownName } from '../../errors.ts';
 import { INVERTIBLE_FAMILIES, MAP_KINDS, ORTHO_PARAMS, type InvertibleFamily, type MapKind, type OrthoParam } from '../../align/maps.ts';
 import { METHODS, type Method } from '../../align/methods.ts';
-import { runAlign } from '../../align/run.ts';
+import { runAlign, type RunAlignOptions } from '../../align/run.ts';
 import type { ClLossKind, LossPositions } from '../../align/losses.ts';
 import type { Command } from '../command.ts';
 
@@ -107,6 +107,23 @@ function oneOf<T extends string>(what: string, v: string | undefined, valid: rea
   return v as T;
 }
 
+/** The flag of each library setting named by a SettingError. */
+const FLAGS: Record<string, string> = {
+  modelDirs: '--models', layer: '--layer', variables: '--variable', subspace: '--subspace', method: '--method', mode: '--mode',
+  values: '--values', T: '--train-directions', C: '--cl-directions', clWeight: '--cl-weight', map: '--map', includeNull: '--include-null',
+  learnedFill: '--learned-fill', steps: '--steps', trainPairs: '--train-pairs', validPairs: '--valid-pairs', batch: '--batch', validEvery: '--valid-every',
+};
+
+/** Run `f`, re-raising a SettingError with the setting's name replaced by its flag. */
+export function withFlags<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SettingError && FLAGS[e.setting] && e.message.startsWith(e.setting)) throw new InputError(FLAGS[e.setting] + e.message.slice(e.setting.length));
+    throw e;
+  }
+}
+
 /** The `mas align` command. */
 export const alignCommand: Command = {
   name: 'align',
@@ -159,7 +176,7 @@ export const alignCommand: Command = {
     const method = oneOf<Method>('method', o.method, METHODS) ?? 'mas';
     const validEvery = int('valid-every', o['valid-every']);
     if (validEvery !== undefined && validEvery < 1) throw new InputError('--valid-every must be ≥ 1');
-    const res = runAlign({
+    const opts: RunAlignOptions = {
       modelDirs,
       out: o.out,
       resume: o.resume ?? false,
@@ -192,7 +209,8 @@ export const alignCommand: Command = {
         validEvery,
         seed: int('seed', o.seed),
       },
-    });
+    };
+    const res = withFlags(() => runAlign(opts));
     if (o.json) console.log(JSON.stringify(res, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
     else {
       const fmt = (m: number[][]): string => m.map((r) => r.map((x) => x.toFixed(3)).join('  ')).join('\n  ');

@@ -32,3 +32,4 @@ export { gradcheck } from '../gradcheck.ts';
 export type { GradcheckOptions, GradcheckResult } from '../gradcheck.ts';
 export { Adam, clipGradNorm } from '../optim.ts';
 export type { AdamOptions, AdamState } from '../optim.ts';
+export { eye, eyeF64, view, reciprocal, columnBlock, rowBlock, vecBlock } from './views.ts';

@@ -71,10 +71,11 @@ test('bad shapes: ragged rows, 1-D arrays, 3-D tensors, wrong lengths, empty inp
     assert.throws(f, (e: unknown) => e instanceof cls && re.test((e as Error).message), re.source);
   };
   err(() => similarity('cka-linear', [[1, 2], [3, 4], [5], [7, 8]], rowsOf(y).slice(0, 4)), /ragged rows: row 2 has 1 values, row 0 has 2/);
-  err(() => similarity('cka-linear', [1, 2, 3, 4, 5], rowsOf(y).slice(0, 5)), /1-D array of 5 numbers.*map\(\(v\) => \[v\]\)/);
+  // the types refuse these too; plain JavaScript callers get the runtime errors
+  err(() => similarity('cka-linear', [1, 2, 3, 4, 5] as unknown as MatrixInput, rowsOf(y).slice(0, 5)), /1-D array of 5 numbers.*map\(\(v\) => \[v\]\)/);
   err(() => similarity('cka-linear', new Tensor(new Float32Array(5), [5]), y), /1-D \[5\].*reshape it to \[5, 1\]/);
   err(() => similarity('cka-linear', new Tensor(new Float32Array(24), [2, 3, 4]), y), /3-D \[2, 3, 4\].*reshape it to \[2·3, 4\]/);
-  err(() => similarity('cka-linear', Float64Array.from(x.data), y), /flat Float64Array .*rows, cols, data/);
+  err(() => similarity('cka-linear', Float64Array.from(x.data) as unknown as MatrixInput, y), /flat Float64Array .*rows, cols, data/);
   err(() => similarity('cka-linear', { rows: 20, cols: 4, data: new Float64Array(79) }, y), /79 values for 20×4/);
   err(() => similarity('cka-linear', { rows: 2.5, cols: 4, data: [] }, y), /non-negative integers/);
   err(() => similarity('cka-linear', [], y), /no rows/);

@@ -14,7 +14,10 @@
  *   values lie within 4B of another entry (possible ties) are recomputed by the direct formula
  *   Σ_k (x_ik − x_jk)² on the raw rows, a pure function of the two rows (as scipy's `pdist`
  *   computes every entry); the rest keep their Gram values, whose order against every other
- *   entry is then certain. rsatoolbox's `calc_rdm_euclidean` uses the uncentred Gram route alone.
+ *   entry is then certain.
+ * rsatoolbox's `calc_rdm_euclidean` takes the uncentred Gram route alone (and divides by the number
+ * of channels, similarity.md §8.7): exact on small integers, but with no repair off the grid and
+ * with cancellation for data far from the origin, which the shift here avoids.
  */
 import { gram, mat, type Mat } from '../tensor/linalg.ts';
 

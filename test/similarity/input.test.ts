@@ -20,6 +20,7 @@ import {
   toMat,
   type MatrixInput,
 } from '../../src/similarity/index.ts';
+import { decodeNpy, encodeNpy } from '../../src/io/npy.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { pair } from './helpers.ts';
@@ -60,6 +61,13 @@ test('number[][], {rows, cols, data} (plain, Float32Array, Int32Array) and {shap
   assert.deepEqual(Array.from(toMat('t', 'X', ints).data), [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233]);
   const k = { rows: 20, cols: 20, data: rdm(x, 'sqeuclidean').data };
   assert.equal(hsicBiased(rowsOf(k), k), hsicBiased(k, k));
+});
+
+test('arrays read from .npy files are inputs as they are; a 1-D .npy array is refused with a hint to reshape', () => {
+  const npy = decodeNpy(encodeNpy(Float32Array.from(x.data), [x.rows, x.cols]));
+  assert.equal(similarity('cka-linear', npy, y).value, similarity('cka-linear', x, y).value);
+  const flat = decodeNpy(encodeNpy(Float32Array.from(x.data), [x.data.length]));
+  assert.throws(() => similarity('cka-linear', flat, y), (e: unknown) => e instanceof ShapeError && /X is 1-D \[80\].*reshape it to \[80, 1\]/.test((e as Error).message));
 });
 
 test('a float64 Mat passes through uncopied', () => {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { stimulusActivations } from '../../src/experiments/compare.ts';
 import { recordActivations } from '../../src/models/activations.ts';
 import { loadModel } from '../../src/models/folder.ts';
 
@@ -52,5 +53,8 @@ for (const name of ['gru', 'lstm']) {
       assert.ok(worst <= TOL, `${name} ${point}: max |diff| ${worst}`);
     }
     assert.equal(atE, seqs.length);
+    // `mas compare` reads the same rows (as float64)
+    const m = stimulusActivations(model, seqs, 'hidden');
+    assert.deepEqual(Array.from(m.data), Array.from(recordActivations(model, seqs, 'layer.0').data));
   });
 }

@@ -51,11 +51,15 @@ function colMeansOf(m: Mat): Float64Array {
   return mu;
 }
 
-/** Does every x·s round to an integer (to within the rounding of x and of the product)? */
-function onGrid(d: Float64Array, s: number): boolean {
+/**
+ * Is every x·s an integer? Exactly for a power of 2 (x·s is then exact); for a power of 10, to
+ * within the rounding of x = k/s itself and of the product (decimal values are not representable).
+ */
+function onGrid(d: Float64Array, s: number, decimal: boolean): boolean {
+  const tol = decimal ? 8 * U : 0;
   for (let i = 0; i < d.length; i++) {
     const r = d[i] * s;
-    if (Math.abs(r - Math.round(r)) > 8 * U * Math.abs(r)) return false;
+    if (Math.abs(r - Math.round(r)) > tol * Math.abs(r)) return false;
   }
   return true;
 }
@@ -73,8 +77,8 @@ export function integerGrid(m: Mat): { k: Mat; scale: number } | null {
   const limit = Math.sqrt(2 ** 53 / (4 * Math.max(1, m.cols))) / 2; // /2: room for the shift
   if (!(mx < limit)) return null;
   let scale = 0;
-  for (let s = 1; mx * s < limit && scale === 0; s *= 2) if (onGrid(d, s)) scale = s;
-  for (let s = 10; s <= 1e8 && mx * s < limit && scale === 0; s *= 10) if (onGrid(d, s)) scale = s;
+  for (let s = 1; mx * s < limit && scale === 0; s *= 2) if (onGrid(d, s, false)) scale = s;
+  for (let s = 10; s <= 1e8 && mx * s < limit && scale === 0; s *= 10) if (onGrid(d, s, true)) scale = s;
   if (scale === 0) return null;
   const mu = colMeansOf(m);
   const shift = mu.map((v) => Math.round(v * scale));

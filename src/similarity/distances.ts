@@ -4,14 +4,15 @@
  * change. Centring the columns first (the old route) turns integer data into non-integers, so
  * 6 came out as 5.999999999999999 next to 6.
  *
- * Two routes, both at Gram (BLAS syrk) speed in the common case:
+ * Two routes, both built on the Gram product (BLAS syrk):
  * - **Exact grid.** Data on a grid x = k/s (s a power of 2 or of 10: integers, counts, one-hot
  *   codes, fixed-point and decimal CSV values) small enough that 4·p·(max|k|)² < 2^53 are
  *   computed on the integers k, shifted by their rounded column means: the Gram route
  *   ‖k_i‖² + ‖k_j‖² − 2 k_i·k_j is then exact in any summation order, and one division by s².
  * - **Otherwise** the columns are shifted by one of their own values (the one nearest the mean,
- *   so offsets cancel much as centring does), and the Gram values carry a rounding error below a bound B. Entries whose Gram
- *   values lie within 4B of another entry (possible ties) are recomputed by the direct formula
+ *   so offsets cancel much as centring does), and the Gram values carry a rounding error below a
+ *   bound B. One sort of the n(n−1)/2 values finds the entries that lie within 4B of another
+ *   (possible ties); these are recomputed by the direct formula
  *   Σ_k (x_ik − x_jk)² on the raw rows, a pure function of the two rows (as scipy's `pdist`
  *   computes every entry); the rest keep their Gram values, whose order against every other
  *   entry is then certain.

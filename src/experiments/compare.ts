@@ -51,7 +51,8 @@ export interface CompareResult {
   /** One entry per model pair (i < j). */
   pairs: { a: number; b: number; values: Record<string, PairValue> }[];
   subsample: { size: number; runs: number; seed: number } | null;
-  stimuli: { task: string; perCount: number; seed: number; sequences: number };
+  /** `counts`: the smallest and largest object count among the stimuli (for report captions). */
+  stimuli: { task: string; perCount: number; seed: number; sequences: number; counts: [number, number] };
 }
 
 /** Teacher-forced activations of a model on the stimuli, as a float64 (rows × width) matrix. */
@@ -96,6 +97,6 @@ export function compareModels(o: CompareOptions): CompareResult {
     widths: mats.map((m) => m.cols),
     pairs,
     subsample: sub,
-    stimuli: { task, perCount, seed, sequences: sequences.length },
+    stimuli: { task, perCount, seed, sequences: sequences.length, counts: [Math.min(...trials.map((t) => t.count)), Math.max(...trials.map((t) => t.count))] },
   };
 }

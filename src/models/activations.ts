@@ -1,7 +1,9 @@
 /**
  * Recording hooked vectors for similarity measures (tasks.md §5.4): the model runs fully
- * teacher-forced in eval mode, and the vectors at every non-`P` position are stacked in row-major
- * order (sequence by sequence, position by position).
+ * teacher-forced in eval mode with a pad mask of `P` only, as the reference's similarity script
+ * does (models.md §1.3, correction): `E` is consumed like any other token, so the row at `E` is
+ * the state after `E`, as PyTorch's GRU gives. The vectors at every non-`P` position are stacked in
+ * row-major order (sequence by sequence, position by position).
  */
 import { FileFormatError, InputError } from '../errors.ts';
 import { Tensor, noGrad } from '../tensor/tensor.ts';
@@ -48,7 +50,7 @@ export function recordActivations(model: SequenceModel, sequences: readonly (rea
       const T = Math.max(...chunk.map((s) => s.length));
       const tokens = new Int32Array(chunk.length * T).fill(padId);
       chunk.forEach((s, b) => tokens.set(s, b * T));
-      const res = model.forward({ tokens, batch: chunk.length, steps: T }, { mode: 'eval', freeRun: false, record: [hook], decode: 'fed' });
+      const res = model.forward({ tokens, batch: chunk.length, steps: T }, { mode: 'eval', freeRun: false, record: [hook], decode: 'fed', padding: 'P' });
       const v = res.recorded.get(hook)!.data;
       chunk.forEach((s, b) => {
         for (let t = 0; t < s.length; t++) {

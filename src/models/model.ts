@@ -55,6 +55,13 @@ export interface ForwardOptions {
    * Transformers always decode every position. Default 'all'.
    */
   decode?: 'all' | 'fed';
+  /**
+   * Which given tokens are padding. 'P-and-E' (default; models.md §1.3): RNNs carry their state
+   * over P and E. 'P': E is consumed like any other token, as in the reference's similarity
+   * script, whose rows `mas activations` reproduces (models.md §1.3, correction). Transformers
+   * compute the row at E either way (E is never a key that a scored position attends to).
+   */
+  padding?: 'P-and-E' | 'P';
 }
 
 /** The result of a forward pass. */

@@ -2,7 +2,7 @@
  * GRU and LSTM sequence models (models.md §2–§4) over the fused kernel `runRnn`: embedding, one
  * recurrent cell, and the two-layer GELU decoder. RNNs always run free in the response phase when
  * `freeRun` is set (the trainer and every evaluation set it; models.md §1.3), carry their state over
- * `P` and `E` inputs, and offer the hook points `embedding` and `layer.0` (alias `hidden`; GRU h,
+ * `P` and `E` inputs (over `P` only with `padding: 'P'`, for recorded activations), and offer the hook points `embedding` and `layer.0` (alias `hidden`; GRU h,
  * LSTM [h; c]).
  */
 import { ShapeError } from '../errors.ts';
@@ -19,6 +19,7 @@ export class RnnModel implements SequenceModel {
   private readonly params: Map<string, Tensor>;
   private readonly kernelParams: RnnParams;
   private readonly padIds: number[];
+  private readonly padOnlyP: number[];
 
   /** Wrap a parameter map (names and shapes of models.md §6.2, checked by the loader). */
   constructor(config: RnnConfig, params: Map<string, Tensor>) {
@@ -41,6 +42,7 @@ export class RnnModel implements SequenceModel {
       dec2B: p('decoder.out.bias'),
     };
     this.padIds = [config.vocab.indexOf('P'), config.vocab.indexOf('E')];
+    this.padOnlyP = [config.vocab.indexOf('P')];
   }
 
   /** Named parameters (models.md §6.2). */
@@ -78,7 +80,7 @@ export class RnnModel implements SequenceModel {
     checkInput(`${cfg.arch}.forward`, input, cfg.vocab.length);
     const { batch: B, steps: T, tokens } = input;
     const record = new Set((opts.record ?? []).map((r) => this.resolveHook(r)));
-    const pad = padMask(tokens, this.padIds);
+    const pad = padMask(tokens, opts.padding === 'P' ? this.padOnlyP : this.padIds);
     const free = opts.freeRun ? freeRunMask(input, pad) : undefined;
     const iv = opts.intervention;
     let kernelIv;

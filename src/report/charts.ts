@@ -103,9 +103,22 @@ export interface KPoint {
   series: string;
 }
 
+/**
+ * The x encoding of a chart against k: a log₂ scale over exactly the measured range, with one
+ * tick, labelled as an integer, at every measured k (not Vega's 2.5, 3, 3.5, … between them).
+ */
+export function log2KAxis(ks: readonly number[], title = 'subspace size k'): Record<string, unknown> {
+  const values = [...new Set(ks.filter((k) => k > 0))].sort((a, b) => a - b);
+  const lo = values[0] ?? 1;
+  const hi = values[values.length - 1] ?? 2;
+  const domain = lo === hi ? [lo / 2, hi * 2] : [lo, hi];
+  return { field: 'k', type: 'quantitative', title, scale: { type: 'log', base: 2, domain, nice: false }, axis: { values, format: 'd', grid: true } };
+}
+
 /** IIA against subspace size k (log2 x axis), with CI error bars when given. */
 export function iiaVsK(points: KPoint[], opts: { title: string }): ChartSpec {
   const withCi = points.filter((p) => p.lo !== undefined && p.hi !== undefined);
+  const x = log2KAxis(points.map((p) => p.k));
   return {
     $schema: SCHEMA,
     title: opts.title,
@@ -117,7 +130,7 @@ export function iiaVsK(points: KPoint[], opts: { title: string }): ChartSpec {
       {
         mark: { type: 'line', point: { size: 30 } },
         encoding: {
-          x: { field: 'k', type: 'quantitative', title: 'subspace size k', scale: { type: 'log', base: 2 } },
+          x,
           y: { field: 'iia', type: 'quantitative', title: 'validation IIA', scale: { domain: [0, 1] } },
           color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 240 } },
           tooltip: [
@@ -133,7 +146,7 @@ export function iiaVsK(points: KPoint[], opts: { title: string }): ChartSpec {
               data: { values: withCi },
               mark: { type: 'errorbar' as const, ticks: true },
               encoding: {
-                x: { field: 'k', type: 'quantitative' as const, scale: { type: 'log' as const, base: 2 } },
+                x,
                 y: { field: 'lo', type: 'quantitative' as const, title: 'validation IIA' },
                 y2: { field: 'hi' },
                 color: { field: 'series', type: 'nominal' as const, title: null },

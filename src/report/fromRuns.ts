@@ -56,6 +56,8 @@ export interface SimilarityRun {
   rows: number;
   values: Record<string, { value: number; std: number; kind?: string }>;
   subsample: unknown;
+  /** The stimuli as recorded by `mas compare` (task, perCount, sequences, counts), when present. */
+  stimuli: Record<string, unknown> | null;
 }
 
 /** Everything found under the report's input paths. */
@@ -170,6 +172,7 @@ export function collectRuns(paths: string[]): RunSet {
           rows: numOr(s.rows, 0),
           values: s.values as SimilarityRun['values'],
           subsample: s.subsample,
+          stimuli: s.stimuli !== null && typeof s.stimuli === 'object' ? (s.stimuli as Record<string, unknown>) : null,
         });
       }
     }
@@ -207,8 +210,22 @@ function modelsSection(models: ModelRun[]): Section | null {
   const blocks: Block[] = [];
   if (acc.length > 0) {
     blocks.push({ kind: 'chart', spec: lineChart(acc, { title: 'Validation trial accuracy', yTitle: 'trial accuracy', yDomain: [0, 1] }), caption: 'Fraction of validation trials answered fully correctly (responses free-running), after every validation.' });
-    blocks.push({ kind: 'chart', spec: lineChart(loss, { title: 'Validation loss', yTitle: 'mean cross-entropy' }), caption: 'Mean cross-entropy over every non-padding label; random demo tokens set a floor of about 0.63.' });
+    const low = loss.reduce<CurvePoint | null>((b, p) => (b === null || p.value < b.value ? p : b), null);
+    blocks.push({
+      kind: 'chart',
+      spec: lineChart(loss, { title: 'Validation loss', yTitle: 'mean cross-entropy' }),
+      caption: `Mean cross-entropy over every non-padding label${low ? `; lowest ${low.value.toFixed(3)} (${low.series}, step ${low.step})` : ''}.`,
+    });
   }
+  const cover = models.map((m) => countCoverage(m.report));
+  const same = (f: (c: CountCoverage) => string): string | null => {
+    const v = new Set(cover.map((c) => (c ? f(c) : '')));
+    return v.size === 1 && !v.has('') ? [...v][0] : null;
+  };
+  const range = same((c) => c.range);
+  const per = same((c) => c.per);
+  const held = same((c) => c.heldOut);
+  const kept = [...new Set(models.map((m) => String(((m.config.training ?? {}) as Record<string, unknown>).kept ?? 'best')))];
   const rows = models.map((m) => {
     const t = (m.config.training ?? {}) as Record<string, unknown>;
     const pc = (m.report?.per_count ?? {}) as Record<string, unknown>;
@@ -219,11 +236,43 @@ function modelsSection(models: ModelRun[]): Section | null {
   });
   blocks.push({
     kind: 'table',
-    columns: ['model', 'arch', 'parameters', 'steps', 'best epoch', 'val trial acc', 'trial acc, counts 1–20', 'trial acc, held-out counts', 'wall s'],
+    columns: ['model', 'arch', 'parameters', 'steps', 'best epoch', 'val trial acc', `trial acc, ${range ?? 'all counts'}`, 'trial acc, held-out counts', 'wall s'],
     rows,
-    caption: 'Accuracy of the kept (best) checkpoint; the count columns use fresh sequences, 50 per count.',
+    caption:
+      `Accuracy of the kept (${kept.join('/')}) checkpoint; the count columns use fresh sequences` +
+      (per !== null ? `, ${per} per count` : '') +
+      (range !== null ? ` (${range})` : '') +
+      (held !== null ? `; held-out ${held}` : '') +
+      (range === null && cover.some((c) => c !== null) ? `; per model: ${models.map((m, i) => `${m.label} ${cover[i] ? `${cover[i]!.range}, ${cover[i]!.per} per count` : 'n/a'}`).join('; ')}` : '') +
+      '.',
   });
   return { id: 'models', title: 'Models', blocks };
+}
+
+/** What a model's report.json says about its per-count evaluation. */
+interface CountCoverage {
+  /** e.g. "counts 1–20". */
+  range: string;
+  /** Sequences per count, e.g. "50" (or "≈12.5" when they do not divide evenly). */
+  per: string;
+  /** e.g. "counts 4, 9, 14, 17", or "none". */
+  heldOut: string;
+}
+
+/** Read the evaluated counts and sequences per count from report.json (null when it says nothing). */
+function countCoverage(report: Record<string, unknown> | null): CountCoverage | null {
+  const pc = (report?.per_count ?? null) as { n?: unknown; by_count?: unknown } | null;
+  if (!pc || pc.by_count === null || typeof pc.by_count !== 'object') return null;
+  const counts = Object.keys(pc.by_count).map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+  if (counts.length === 0) return null;
+  const lo = counts[0];
+  const hi = counts[counts.length - 1];
+  const range = lo === hi ? `count ${lo}` : counts.length === hi - lo + 1 ? `counts ${lo}–${hi}` : `counts ${counts.join(', ')}`;
+  const n = typeof pc.n === 'number' ? pc.n / counts.length : NaN;
+  const per = Number.isInteger(n) ? String(n) : Number.isFinite(n) ? `≈${n.toFixed(1)}` : 'n/a';
+  const ho = (report?.hold_out ?? {}) as { counts?: unknown };
+  const heldOut = Array.isArray(ho.counts) && ho.counts.length > 0 ? `counts ${ho.counts.join(', ')}` : 'none';
+  return { range, per, heldOut };
 }
 
 function pairName(models: string[]): string {
@@ -283,7 +332,13 @@ function kSection(aligns: AlignRun[]): Section | null {
     for (const r of runs.filter((x) => x.method === 'stitch')) push(r, 0, 1, 'stitching 0→1');
     const das = aligns.filter((a) => a.method === 'das' && a.layer === runs[0].layer && a.variables === runs[0].variables && a.models[0] === runs[0].models[0]);
     for (const r of das) push(r, 0, 0, 'DAS (model 0)');
-    blocks.push({ kind: 'chart', spec: iiaVsK(pts, { title: `IIA against k: ${key}` }), caption: 'Validation IIA of the final maps for each subspace size (stitching: the map rank), with 95% bootstrap CIs.' });
+    const ks = [...new Set(pts.map((p) => p.k))].sort((a, b) => a - b);
+    const ci = pts.some((p) => p.lo !== undefined);
+    blocks.push({
+      kind: 'chart',
+      spec: iiaVsK(pts, { title: `IIA against k: ${key}` }),
+      caption: `Validation IIA of the final maps at k = ${ks.join(', ')} (stitching: the map rank)${ci ? ', with 95% bootstrap CIs' : ''}.`,
+    });
   }
   return blocks.length > 0 ? { id: 'k', title: 'IIA against subspace size', blocks } : null;
 }
@@ -310,11 +365,59 @@ function similaritySection(sims: SimilarityRun[], aligns: AlignRun[]): Section |
       }
     }
   }
+  const withMas = bars.some((b) => b.measure.startsWith('MAS IIA'));
+  const caption =
+    [...new Set(sims.map(describeSimilarity))].join(' ') + (withMas ? ' Beside them the behavioural (causal) MAS IIA for the same pair and layer.' : '');
   const blocks: Block[] = [
-    { kind: 'chart', spec: measureBars(bars, { title: 'Correlative similarity beside IIA' }), caption: 'RSA/CKA on the reference stimuli (15 sequences per count 1–20, teacher-forced, every non-P position), mean over random row subsamples; beside them the behavioural (causal) MAS IIA for the same pair and layer.' },
+    { kind: 'chart', spec: measureBars(bars, { title: 'Correlative similarity beside IIA' }), caption },
     { kind: 'table', columns: ['pair', 'measure', 'value', 'std over subsamples', 'rows'], rows },
   ];
   return { id: 'similarity', title: 'RSA and CKA beside IIA', blocks };
+}
+
+/** A caption sentence computed from a similarity.json: measures, stimuli, rows and subsampling. */
+function describeSimilarity(s: SimilarityRun): string {
+  const st = s.stimuli ?? {};
+  const num = (k: string): number | null => (typeof st[k] === 'number' ? (st[k] as number) : null);
+  const counts = Array.isArray(st.counts) && st.counts.length === 2 ? (st.counts as number[]) : null;
+  const seqs = num('sequences');
+  const perCount = num('perCount');
+  const stim =
+    seqs !== null && perCount !== null
+      ? `${seqs} stimulus sequences (${perCount} per count${counts ? ` ${counts[0] === counts[1] ? counts[0] : `${counts[0]}–${counts[1]}`}` : ''}${typeof st.task === 'string' ? `, ${st.task}` : ''})`
+      : 'the stimuli';
+  const sub = (s.subsample ?? null) as { size?: unknown; runs?: unknown } | null;
+  const how = sub && typeof sub.size === 'number' && typeof sub.runs === 'number' ? `mean over ${sub.runs} random subsamples of ${sub.size} rows` : 'all rows at once';
+  return `${Object.keys(s.values).join(', ')} at ${s.layer} on ${stim}, teacher-forced, every non-P position (${s.rows} rows); ${how}.`;
+}
+
+/** Settings that runs of one sweep differ in; runs differing only in these share one table. */
+const SWEPT_SETTINGS = ['method', 'subspace', 'seed'];
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** One settings table per distinct configuration (swept settings listed by value), not one per run. */
+function settingsBlocks(aligns: AlignRun[]): Block[] {
+  const groups = new Map<string, AlignRun[]>();
+  for (const a of aligns) {
+    const rest = Object.fromEntries(Object.entries(a.settings).filter(([k]) => !SWEPT_SETTINGS.includes(k)));
+    const key = stableJson(rest);
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const show = (v: unknown): string | number => (typeof v === 'number' ? v : JSON.stringify(v));
+  return [...groups.values()].map((runs) => {
+    const keys = [...new Set(runs.flatMap((r) => Object.keys(r.settings)))];
+    const entries = keys.map((k) => {
+      const vals = [...new Set(runs.map((r) => stableJson(r.settings[k])))];
+      return [k, vals.length === 1 ? show(runs[0].settings[k]) : runs.map((r) => show(r.settings[k])).filter((v, i, all) => all.indexOf(v) === i).join(', ')] as [string, string | number];
+    });
+    const caption = runs.length === 1 ? `${runs[0].label} (${runs[0].dir})` : `${runs.length} runs with these settings: ${runs.map((r) => r.label).join(', ')}`;
+    return { kind: 'kv' as const, entries, caption };
+  });
 }
 
 function configSection(set: RunSet): Section {
@@ -322,9 +425,7 @@ function configSection(set: RunSet): Section {
   for (const e of set.experiments) {
     blocks.push({ kind: 'html', html: `<figure class="table"><figcaption>${e.name} configuration (hash ${e.configHash})</figcaption><pre style="font-size:.8em;max-width:1000px;overflow:auto">${escapeHtml(JSON.stringify(e.config, null, 1))}</pre></figure>` });
   }
-  for (const a of set.aligns) {
-    blocks.push({ kind: 'kv', entries: Object.entries(a.settings).map(([k, v]) => [k, typeof v === 'number' ? v : JSON.stringify(v)] as [string, string | number]), caption: `${a.label} (${a.dir})` });
-  }
+  blocks.push(...settingsBlocks(set.aligns));
   return { id: 'config', title: 'Run settings', blocks };
 }
 

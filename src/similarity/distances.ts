@@ -4,17 +4,21 @@
  * change. Centring the columns first (the old route) turns integer data into non-integers, so
  * 6 came out as 5.999999999999999 next to 6.
  *
- * Two routes, both at Gram (BLAS syrk) speed in the common case:
+ * Two routes, both built on the Gram product (BLAS syrk):
  * - **Exact grid.** Data on a grid x = k/s (s a power of 2 or of 10: integers, counts, one-hot
  *   codes, fixed-point and decimal CSV values) small enough that 4·p·(max|k|)² < 2^53 are
  *   computed on the integers k, shifted by their rounded column means: the Gram route
  *   ‖k_i‖² + ‖k_j‖² − 2 k_i·k_j is then exact in any summation order, and one division by s².
  * - **Otherwise** the columns are shifted by one of their own values (the one nearest the mean,
- *   so offsets cancel much as centring does), and the Gram values carry a rounding error below a bound B. Entries whose Gram
- *   values lie within 4B of another entry (possible ties) are recomputed by the direct formula
+ *   so offsets cancel much as centring does), and the Gram values carry a rounding error below a
+ *   bound B. One sort of the n(n−1)/2 values finds the entries that lie within 4B of another
+ *   (possible ties); these are recomputed by the direct formula
  *   Σ_k (x_ik − x_jk)² on the raw rows, a pure function of the two rows (as scipy's `pdist`
  *   computes every entry); the rest keep their Gram values, whose order against every other
- *   entry is then certain. rsatoolbox's `calc_rdm_euclidean` uses the uncentred Gram route alone.
+ *   entry is then certain.
+ * rsatoolbox's `calc_rdm_euclidean` takes the uncentred Gram route alone (and divides by the number
+ * of channels, similarity.md §8.7): exact on small integers, but with no repair off the grid and
+ * with cancellation for data far from the origin, which the shift here avoids.
  */
 import { gram, mat, type Mat } from '../tensor/linalg.ts';
 
@@ -48,11 +52,15 @@ function colMeansOf(m: Mat): Float64Array {
   return mu;
 }
 
-/** Does every x·s round to an integer (to within the rounding of x and of the product)? */
-function onGrid(d: Float64Array, s: number): boolean {
+/**
+ * Is every x·s an integer? Exactly for a power of 2 (x·s is then exact); for a power of 10, to
+ * within the rounding of x = k/s itself and of the product (decimal values are not representable).
+ */
+function onGrid(d: Float64Array, s: number, decimal: boolean): boolean {
+  const tol = decimal ? 8 * U : 0;
   for (let i = 0; i < d.length; i++) {
     const r = d[i] * s;
-    if (Math.abs(r - Math.round(r)) > 8 * U * Math.abs(r)) return false;
+    if (Math.abs(r - Math.round(r)) > tol * Math.abs(r)) return false;
   }
   return true;
 }
@@ -70,8 +78,8 @@ export function integerGrid(m: Mat): { k: Mat; scale: number } | null {
   const limit = Math.sqrt(2 ** 53 / (4 * Math.max(1, m.cols))) / 2; // /2: room for the shift
   if (!(mx < limit)) return null;
   let scale = 0;
-  for (let s = 1; mx * s < limit && scale === 0; s *= 2) if (onGrid(d, s)) scale = s;
-  for (let s = 10; s <= 1e8 && mx * s < limit && scale === 0; s *= 10) if (onGrid(d, s)) scale = s;
+  for (let s = 1; mx * s < limit && scale === 0; s *= 2) if (onGrid(d, s, false)) scale = s;
+  for (let s = 10; s <= 1e8 && mx * s < limit && scale === 0; s *= 10) if (onGrid(d, s, true)) scale = s;
   if (scale === 0) return null;
   const mu = colMeansOf(m);
   const shift = mu.map((v) => Math.round(v * scale));

@@ -53,13 +53,15 @@ test('mas eval (text) and mas activations on a golden fixture: rows, width and v
     const lengths = g.sequences.map((s: string) => s.split(' ').length);
     const rows = lengths.reduce((a: number, b: number) => a + b, 0);
     const point = name === 'transformer' ? 'layer.1' : 'layer.0';
-    const d = g.teacher[point][0][0].length;
+    // RNNs: the P-only, E-consuming rows of the reference's similarity script (models.md §1.3, correction)
+    const want = (g.activations ?? g.teacher)[point];
+    const d = want[0][0].length;
     assert.deepEqual(x.shape, [rows, d]);
     assert.ok(x.data instanceof Float32Array);
     let o = 0;
     g.sequences.forEach((_: string, b: number) => {
       for (let t = 0; t < lengths[b]; t++, o++) {
-        for (let j = 0; j < d; j++) assert.ok(Math.abs(x.data[o * d + j] - g.teacher[point][b][t][j]) < 1e-5, `${name} row ${o}`);
+        for (let j = 0; j < d; j++) assert.ok(Math.abs(x.data[o * d + j] - want[b][t][j]) < 1e-5, `${name} row ${o}`);
       }
     });
   }

@@ -15,8 +15,9 @@ apply) in eval mode and writes the vectors at hook point POINT as a float32 .npy
 
 POINT: embedding | layer.N | hidden (an RNN's layer.0); the reference names inpt_identity and
 identities.N are accepted too. Widths: embedding d_model; layer.0 H (GRU), 2H = [h; c] (LSTM),
-d_model (transformer). RNN states are carried over P and E, so the row at E repeats the state
-before it.
+d_model (transformer). As in the reference's similarity script, only P is padding here: E is
+consumed like any other token, so the row at E is the state after E (PyTorch's GRU gives the same
+rows; task runs and MAS carry RNN states over E instead, models.md §1.3).
 
 FILE.json: an array of sequences (or {"sequences": [...]}), each a string of space-separated tokens
 ("B D0 D1 T R R E") or an array of token strings, in the model's vocabulary.

@@ -59,4 +59,9 @@ export const commands: CommandEntry[] = [
     summary: 'score a fitted alignment (mas align run) on fresh counterfactual pairs',
     load: async () => (await import('./commands/iia.ts')).iiaCommand,
   },
+  {
+    name: 'sweep',
+    summary: 'run a grid of train/align/compare jobs from a spec, locally or on Slurm; status',
+    load: async () => (await import('./commands/sweep.ts')).sweepCommand,
+  },
 ];

@@ -126,14 +126,21 @@ export interface RunStagesOptions {
   admit?: (stage: Stage, elapsedSec: number) => boolean;
   /** Run a job (default: runJob in this thread, or a worker thread when jobs > 1); tests pass their own. */
   runner?: (job: JobSpec, ctx: JobContext) => Promise<Json>;
+  /**
+   * Keep going when a job fails: the stage gets status 'failed' (with its error), the stages that need it
+   * are left out, the others run. Default false: the first failure stops the run and is rethrown.
+   */
+  keepGoing?: boolean;
 }
 
 /** Outcome of one stage. */
 export interface StageOutcome {
   stage: Stage;
-  status: 'done' | 'skipped' | 'left-out';
+  status: 'done' | 'skipped' | 'left-out' | 'failed';
   result: Json;
   wallSec: number;
+  /** The job's error message (status 'failed', with keepGoing). */
+  error?: string;
 }
 
 /** The configuration a stage is keyed by: its job plus the hashes of the stages it depends on. */
@@ -186,7 +193,7 @@ export async function runStages(stages: Stage[], opts: RunStagesOptions): Promis
       say(`[${idx}/${total}] ${s.title}: done earlier, skipped (${s.id}/stage.json)`);
       return;
     }
-    const missing = (s.deps ?? []).filter((d) => outcomes.get(d)?.status === 'left-out');
+    const missing = (s.deps ?? []).filter((d) => outcomes.get(d)?.status === 'left-out' || outcomes.get(d)?.status === 'failed');
     if (missing.length > 0 || (opts.admit && !opts.admit(s, elapsed() + skippedWall / jobs))) {
       outcomes.set(s.id, { stage: s, status: 'left-out', result: null, wallSec: 0 });
       say(`[${idx}/${total}] ${s.title}: left out (${missing.length > 0 ? `needs ${missing.join(', ')}` : 'time budget'})`);
@@ -196,7 +203,17 @@ export async function runStages(stages: Stage[], opts: RunStagesOptions): Promis
     say(`[${idx}/${total}] ${s.title}${resuming ? ' (resuming an interrupted run)' : ''} → ${dir}`);
     const ts = performance.now();
     const ctx: JobContext = { dir, root: opts.out, quiet: opts.quiet ?? false };
-    const result = opts.runner ? await opts.runner(s.job, ctx) : jobs > 1 ? await runInWorker(s.job, ctx) : await runJob(s.job, ctx);
+    const run = (): Promise<Json> => (opts.runner ? opts.runner(s.job, ctx) : jobs > 1 ? runInWorker(s.job, ctx) : runJob(s.job, ctx));
+    let result: Json;
+    try {
+      result = await run();
+    } catch (err) {
+      if (!opts.keepGoing) throw err;
+      const error = err instanceof Error ? err.message : String(err);
+      outcomes.set(s.id, { stage: s, status: 'failed', result: null, wallSec: (performance.now() - ts) / 1000, error });
+      say(`[${idx}/${total}] ${s.title}: failed: ${error.split('\n')[0]}`);
+      return;
+    }
     const wall = (performance.now() - ts) / 1000;
     const record: StageRecord = {
       format: 'mas-stage/1', id: s.id, title: s.title, config_hash: hash, config, result, wall_s: Math.round(wall * 10) / 10, finished_at: new Date().toISOString(),

@@ -104,6 +104,7 @@ export const sweepCommand: Command = {
       console.log(`wall time ${r.wallSec.toFixed(1)} s${r.summary ? `; summary: ${r.summary}` : ''}${r.report ? `; report: ${r.report}` : ''}`);
     }
     if (o.json) console.log(JSON.stringify(r.json));
+    if (r.interrupted) return 130;
     if (r.detached) return r.rows.some((x) => x.state === 'FAILED') ? 1 : 0;
     return r.rows.every((x) => x.state === 'COMPLETED') ? 0 : 1;
   },

@@ -53,6 +53,8 @@ export interface SweepOutcome {
   wallSec: number;
   /** Slurm: the run stopped waiting (Ctrl-C or --no-wait); the jobs are still in Slurm. */
   detached: boolean;
+  /** Slurm: Ctrl-C while waiting. */
+  interrupted: boolean;
 }
 
 /** Run (or resume) a sweep. */
@@ -66,12 +68,12 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepO
   const log = o.quiet ? () => {} : (o.log ?? ((l: string) => process.stderr.write(l + '\n')));
   const r = o.executor === 'local' ? await runLocal(spec, plan, out, o, log) : await runSlurm(spec, plan, out, o, log);
   const wallSec = (performance.now() - t0) / 1000;
-  if (r.detached) return { rows: r.rows, json: jsonLine(r.rows, {}), summary: null, report: null, wallSec, detached: true };
+  if (r.detached) return { rows: r.rows, json: jsonLine(r.rows, {}), summary: null, report: null, wallSec, detached: true, interrupted: r.interrupted ?? false };
   const g = await gatherSweep({ out, name: spec.name, executor: o.executor, jobs: plan.jobs, rows: r.rows, wallSec });
-  return { rows: r.rows, json: jsonLine(r.rows, g.results), summary: g.summary, report: g.report, wallSec, detached: false };
+  return { rows: r.rows, json: jsonLine(r.rows, g.results), summary: g.summary, report: g.report, wallSec, detached: false, interrupted: false };
 }
 
-async function runLocal(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepOptions, log: (l: string) => void): Promise<{ rows: JobRow[]; detached: boolean }> {
+async function runLocal(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepOptions, log: (l: string) => void): Promise<{ rows: JobRow[]; detached: boolean; interrupted?: boolean }> {
   fs.mkdirSync(out, { recursive: true });
   writeSweepRecord(out, sweepRecord(out, spec, 'local'));
   writePlan(out, plan);
@@ -122,7 +124,7 @@ function sleep(ms: number, wake: { fn: (() => void) | null }): Promise<void> {
   });
 }
 
-async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepOptions, log: (l: string) => void): Promise<{ rows: JobRow[]; detached: boolean }> {
+async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepOptions, log: (l: string) => void): Promise<{ rows: JobRow[]; detached: boolean; interrupted?: boolean }> {
   const sched = o.scheduler ?? slurm;
   sched.check();
   const prev = readSweepRecord(out);
@@ -209,7 +211,7 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
     }
     if (interrupted) {
       log(`\ninterrupted: the submitted jobs keep running in Slurm.\n  check them:  mas sweep status ${out}\n  cancel them: ${scancelHint(thisRun.map((s) => s.array_id))}`);
-      return { rows: rowsFor(plan.jobs, out, rec.submissions, final), detached: true };
+      return { rows: rowsFor(plan.jobs, out, rec.submissions, final), detached: true, interrupted: true };
     }
     // A task that ran and did not complete is not submitted again in this run (it had its retries);
     // one cancelled only because its array's dependency failed is, when its own inputs finished.
@@ -223,6 +225,10 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
     }
   }
   if (o.noWait) {
+    for (const t of sched.query(thisRun.map((x) => x.array_id))) {
+      const name = thisRun.find((x) => x.array_id === t.arrayId)?.names[t.index];
+      if (name) final.set(name, t);
+    }
     log(`submitted; not waiting.\n  check them:  mas sweep status ${out}\n  cancel them: ${scancelHint(thisRun.map((s) => s.array_id))}`);
     return { rows: rowsFor(plan.jobs, out, rec.submissions, final), detached: true };
   }

@@ -50,7 +50,7 @@ function nonNegInt(name: string, v: string | undefined): number | undefined {
 async function status(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { json: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new InputError('sweep status: give the sweep folder (mas sweep status DIR)');
-  const s = sweepStatus(positionals[0]);
+  const s = await sweepStatus(positionals[0]);
   if (s.slurmNote) console.error(s.slurmNote);
   printRows(s.rows);
   const counts = new Map<string, number>();

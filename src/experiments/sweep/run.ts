@@ -129,7 +129,7 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
   sched.check();
   const prev = readSweepRecord(out);
   if (prev && prev.submissions.length > 0) {
-    const live = sched.query([...new Set(prev.submissions.map((s) => s.array_id))]).filter((t) => !TERMINAL.has(t.state));
+    const live = (await sched.query([...new Set(prev.submissions.map((s) => s.array_id))])).filter((t) => !TERMINAL.has(t.state));
     if (live.length > 0) {
       throw new InputError(
         `sweep: ${out} still has ${live.length} job(s) queued or running in Slurm (${live.slice(0, 3).map((t) => t.jobId).join(', ')}${live.length > 3 ? ', …' : ''}); check them with mas sweep status ${out}, or cancel them with ${scancelHint(live.map((t) => t.arrayId))}`,
@@ -169,7 +169,7 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
       const after = roundSubs.filter((s) => s.names.some((n) => needs.has(n))).map((s) => s.array_id);
       const script = path.join(out, 'slurm', `r${round}-${kind}.sbatch`);
       writeFileAtomic(script, batchScript({ dir: out, sweep: plan.name, kind, names, resources: plan.resources[kind], retries: plan.retries, after }));
-      const arrayId = sched.submit(script);
+      const arrayId = await sched.submit(script);
       const sub: Submission = { round, kind, array_id: arrayId, names, script, submitted_at: new Date().toISOString() };
       roundSubs.push(sub);
       thisRun.push(sub);
@@ -185,7 +185,7 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
     process.on('SIGINT', onSigint);
     try {
       for (;;) {
-        const states = sched.query(ids);
+        const states = await sched.query(ids);
         for (const t of states) {
           if (seen.get(t.jobId) === t.state) continue;
           seen.set(t.jobId, t.state);
@@ -225,7 +225,7 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
     }
   }
   if (o.noWait) {
-    for (const t of sched.query(thisRun.map((x) => x.array_id))) {
+    for (const t of await sched.query(thisRun.map((x) => x.array_id))) {
       const name = thisRun.find((x) => x.array_id === t.arrayId)?.names[t.index];
       if (name) final.set(name, t);
     }

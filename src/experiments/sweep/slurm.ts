@@ -40,9 +40,9 @@ export interface Scheduler {
   /** Throw SlurmUnavailableError unless jobs can be submitted. */
   check(): void;
   /** Submit a batch script file; returns the job id. */
-  submit(scriptFile: string): string;
+  submit(scriptFile: string): string | Promise<string>;
   /** The state of every task of the given array jobs (tasks Slurm no longer knows are absent). */
-  query(arrayIds: string[]): TaskState[];
+  query(arrayIds: string[]): TaskState[] | Promise<TaskState[]>;
 }
 
 const LOCAL_HINT = 'run the sweep with --executor local instead';

@@ -23,7 +23,7 @@ export interface SweepStatus {
 }
 
 /** The status of the sweep in `out`. */
-export function sweepStatus(out: string, sched: Scheduler = slurm): SweepStatus {
+export async function sweepStatus(out: string, sched: Scheduler = slurm): Promise<SweepStatus> {
   const dir = path.resolve(out);
   const plan = readPlan(dir);
   const rec = readSweepRecord(dir);
@@ -34,7 +34,7 @@ export function sweepStatus(out: string, sched: Scheduler = slurm): SweepStatus 
   if (subs.length > 0) {
     try {
       sched.check();
-      const tasks = sched.query([...new Set(subs.map((s) => s.array_id))]);
+      const tasks = await sched.query([...new Set(subs.map((s) => s.array_id))]);
       for (const s of subs) {
         s.names.forEach((n, i) => {
           const t = tasks.find((x) => x.arrayId === s.array_id && x.index === i);

@@ -11,13 +11,13 @@ import { withDeps } from './plan.ts';
 import { jobRecords } from './records.ts';
 
 /** Run job `name` of the sweep in `out`; resolves to its result. */
-export async function runSweepTask(out: string, name: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<Json> {
+export async function runSweepTask(out: string, name: string, o: { log?: (line: string) => void; quiet?: boolean } = {}): Promise<Json> {
   const plan = readPlan(out);
   const chain = withDeps(plan.jobs, name);
   const records = jobRecords(chain, out);
   const missing = chain.slice(0, -1).filter((j) => records.get(j.id)?.record == null);
   if (missing.length > 0) throw new InputError(`sweep task ${name}: needs ${missing.map((j) => j.id).join(', ')}, which has not finished`);
-  const outcomes = await runStages(chain, { out, jobs: 1, log });
-  const o = outcomes.get(name);
-  return o ? o.result : null;
+  const outcomes = await runStages(chain, { out, jobs: 1, log: o.log, quiet: o.quiet });
+  const done = outcomes.get(name);
+  return done ? done.result : null;
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
 import type { JobRow } from '../../experiments/sweep/gather.ts';
+import { planSweepFile } from '../../experiments/sweep/plan.ts';
 import { runSweep } from '../../experiments/sweep/run.ts';
 import { readSweepSpec } from '../../experiments/sweep/spec.ts';
 import { sweepStatus } from '../../experiments/sweep/status.ts';
@@ -97,6 +98,7 @@ export const sweepCommand: Command = {
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new InputError(`--jobs must be a positive integer, got '${o.jobs}'`);
     if (o['no-wait'] && executor !== 'slurm') throw new InputError('--no-wait needs --executor slurm');
     const spec = readSweepSpec(positionals[0]);
+    planSweepFile(spec, positionals[0]); // every name checked, errors naming the file, before anything runs
     const out = o.out ?? path.join('runs', 'sweeps', spec.name);
     const r = await runSweep(spec, { out, executor, retries: nonNegInt('retries', o.retries), jobs, noWait: o['no-wait'], quiet: o.quiet });
     if (!o.quiet) {

@@ -210,6 +210,16 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   return { name: spec.name, jobs, retries: spec.retries, resources };
 }
 
+/** planSweep with the spec file named in its errors. */
+export function planSweepFile(spec: SweepSpec, file: string): SweepPlan {
+  try {
+    return planSweep(spec);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** The jobs `name` needs, transitively, followed by the job itself (dependency order). */
 export function withDeps(jobs: SweepJob[], name: string): SweepJob[] {
   const byId = new Map(jobs.map((j) => [j.id, j]));

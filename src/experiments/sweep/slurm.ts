@@ -94,7 +94,8 @@ export function parseSacct(text: string): TaskState[] {
 function run(cmd: string, args: string[], timeoutMs = 60_000): { ok: boolean; missing: boolean; out: string; err: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
   const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-  const err = r.error && !missing ? `${r.error.message}` : (r.stderr ?? '').trim();
+  const stderr = (r.stderr ?? '').trim();
+  const err = stderr || (r.error && !missing ? r.error.message : '');
   return { ok: !r.error && r.status === 0, missing, out: r.stdout ?? '', err };
 }
 
@@ -103,10 +104,10 @@ export const slurm: Scheduler = {
   check() {
     const v = run('sbatch', ['--version']);
     if (v.missing) throw new SlurmUnavailableError(`sbatch not found on PATH (no Slurm client on this machine); ${LOCAL_HINT}`);
-    const p = run('scontrol', ['ping'], 30_000);
+    const p = run('scontrol', ['ping'], 15_000);
     if (p.missing) throw new SlurmUnavailableError(`scontrol not found on PATH (incomplete Slurm client); ${LOCAL_HINT}`);
     if (!/\bUP\b/.test(p.out)) {
-      const why = (p.out.trim() || p.err || 'no answer').split('\n')[0];
+      const why = (p.out.trim() || p.err || 'no answer within 15 s').split('\n')[0];
       throw new SlurmUnavailableError(`no Slurm controller answers (scontrol ping: ${why}); start one (scripts/slurm-local.sh up) or ${LOCAL_HINT}`);
     }
   },

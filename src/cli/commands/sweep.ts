@@ -33,7 +33,9 @@ options:
   --no-wait      slurm: submit and return
   --retries N    retries of a failed job (overrides the spec)
   --jobs N       local: jobs at a time
-  --quiet        no progress output`;
+  --quiet        no progress output
+
+MAS_SWEEP_POLL=S sets the seconds between Slurm polls (default 5).`;
 
 function printRows(rows: JobRow[]): void {
   const w = Math.max(4, ...rows.map((r) => r.name.length));
@@ -100,7 +102,9 @@ export const sweepCommand: Command = {
     const spec = readSweepSpec(positionals[0]);
     planSweepFile(spec, positionals[0]); // every name checked, errors naming the file, before anything runs
     const out = o.out ?? path.join('runs', 'sweeps', spec.name);
-    const r = await runSweep(spec, { out, executor, retries: nonNegInt('retries', o.retries), jobs, noWait: o['no-wait'], quiet: o.quiet });
+    const poll = Number(process.env.MAS_SWEEP_POLL ?? 5);
+    if (!(poll > 0)) throw new InputError(`MAS_SWEEP_POLL must be a positive number of seconds, got '${process.env.MAS_SWEEP_POLL}'`);
+    const r = await runSweep(spec, { out, executor, retries: nonNegInt('retries', o.retries), jobs, noWait: o['no-wait'], quiet: o.quiet, pollSec: poll });
     if (!o.quiet) {
       printRows(r.rows);
       console.log(`wall time ${r.wallSec.toFixed(1)} s${r.summary ? `; summary: ${r.summary}` : ''}${r.report ? `; report: ${r.report}` : ''}`);

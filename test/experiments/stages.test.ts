@@ -84,6 +84,23 @@ test('left-out stages propagate to their dependants', async () => {
   assert.ok(!existsSync(join(out, 'align/ab')));
 });
 
+test('keepGoing: a failed stage is recorded as failed, its dependants are left out, the others run; without it the error stops the run', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'mas-stages-'));
+  const r = recorder();
+  const failing = async (job: JobSpec, ctx: JobContext): Promise<Json> => {
+    if (ctx.dir.endsWith('models/b')) throw new Error('boom in b');
+    return r.runner(job, ctx);
+  };
+  const o = await runStages(plan(), { out, quiet: true, runner: failing, keepGoing: true });
+  assert.equal(o.get('models/b')!.status, 'failed');
+  assert.equal(o.get('models/b')!.error, 'boom in b');
+  assert.equal(o.get('align/ab')!.status, 'left-out');
+  assert.equal(o.get('models/a')!.status, 'done');
+  assert.equal(o.get('align/opt')!.status, 'done');
+  assert.ok(!existsSync(join(out, 'models/b/stage.json')), 'no record of a failed stage');
+  await assert.rejects(runStages(plan(), { out: mkdtempSync(join(tmpdir(), 'mas-stages-')), quiet: true, runner: failing }), /boom in b/);
+});
+
 test('openExperiment refuses another configuration, another experiment, and a foreign folder; --fresh replaces', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'mas-exp-')), 'run');
   assert.equal(openExperiment(out, 'demo', { steps: 1 }).resumed, false);

@@ -87,6 +87,21 @@ test('slurm driver: a failing job is reported with its log; jobs that do not nee
   assert.equal(sweep.submissions.length, fake.arrays.length);
 });
 
+test('slurm driver: tasks Slurm forgot count as completed by their stage records, as UNKNOWN otherwise', async () => {
+  const ok = await runSweep(spec(), { out: join(tmp(), 's'), executor: 'slurm', scheduler: new FakeSlurm(true), pollSec: 0, quiet: true });
+  assert.ok(ok.rows.every((x) => x.state === 'COMPLETED'), JSON.stringify(ok.rows));
+  const out = join(tmp(), 's');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'sweep.json'), JSON.stringify({ format: 'mas-sweep-run/1', name: 'mini', executor: 'slurm', spec: {}, submissions: [], updated_at: '' }));
+  corrupt(out, 'gru-1');
+  const r = await runSweep(spec(), { out, executor: 'slurm', scheduler: new FakeSlurm(true), pollSec: 0, quiet: true });
+  const state = Object.fromEntries(r.rows.map((x) => [x.name, x.state]));
+  assert.equal(state['train/gru-1'], 'UNKNOWN');
+  assert.equal(state['train/gru-2'], 'COMPLETED');
+  // The align and compare arrays were cancelled (a dependency failed) and then forgotten: unknown too.
+  assert.equal(state['align/mas/gru-2_gru-3'], 'UNKNOWN');
+});
+
 test('local executor: a failing job is retried, then reported; jobs that do not need it go on', async () => {
   const out = join(tmp(), 'l');
   mkdirSync(out, { recursive: true });

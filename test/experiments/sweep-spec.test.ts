@@ -77,7 +77,8 @@ test('unknown options, models, tasks, layers, variables and measures are refused
   assert.match(refusal(edit((s) => (s.retires = 3))), /retires: unknown option 'retires' \(did you mean 'retries'\?\)/);
   assert.match(refusal(edit((s) => (s.align[0].models = ['gru-1', 'gru-9']))), /align\[0\]\.models\[1\]: unknown model 'gru-9'/);
   assert.match(refusal(edit((s) => (s.align[0].models = { from: ['lstm'], pairing: 'pairs' }))), /align\[0\]\.models\.from\[0\]: unknown train group 'lstm'/);
-  assert.match(refusal(edit((s) => (s.task = 'multi-objekt'))), /train\[0\].*unknown task/i);
+  assert.match(refusal(edit((s) => (s.task = 'multi-objekt'))), /^task: .*unknown task/i);
+  assert.match(refusal(edit((s) => (s.train[1].task = 'multi-objekt'))), /^train\[1\]\.task: .*unknown task/i);
   assert.match(refusal(edit((s) => (s.align[0].options.layer = 'layer.3'))), /align\[0\]\.options\.layer: .*'layer\.3'/);
   assert.match(refusal(edit((s) => (s.align[0].options.variable = 'cnt'))), /align\[0\]\.options\.variable: .*unknown variable 'cnt'/);
   assert.match(refusal(edit((s) => (s.compare[0].options.measures = ['cka-linear', 'cka-lineer']))), /compare\[0\]\.options\.measures\[1\]: unknown similarity measure 'cka-lineer'/);

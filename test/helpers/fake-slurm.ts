@@ -30,6 +30,9 @@ export class FakeSlurm implements Scheduler {
   readonly arrays: FakeArray[] = [];
   private next = 100;
 
+  /** forget: finished tasks are never reported (as Slurm after MinJobAge, without accounting). */
+  constructor(private readonly forget = false) {}
+
   check(): void {}
 
   submit(scriptFile: string): string {
@@ -67,6 +70,7 @@ export class FakeSlurm implements Scheduler {
         }
       }
     }
-    return this.arrays.filter((a) => arrayIds.includes(a.id)).flatMap((a) => a.tasks.map((t) => ({ ...t })));
+    const tasks = this.arrays.filter((a) => arrayIds.includes(a.id)).flatMap((a) => a.tasks.map((t) => ({ ...t })));
+    return this.forget ? tasks.filter((t) => t.state === 'PENDING') : tasks;
   }
 }

@@ -14,7 +14,7 @@ import { trainingTask } from '../../models/train.ts';
 import { resolveMeasure } from '../../similarity/registry.ts';
 import { variableKeys } from '../../tasks/counterfactual.ts';
 import { modelOf } from '../../tasks/sequences.ts';
-import { taskConfigJSON } from '../../tasks/task.ts';
+import { getTask, taskConfigJSON } from '../../tasks/task.ts';
 import type { AlignJobArgs } from '../align-job.ts';
 import type { SimilarityJobArgs, TrainJobArgs } from '../jobs.ts';
 import type { Json, Stage } from '../stages.ts';
@@ -136,7 +136,8 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     if (groups.has(gname)) throw new InputError(`${jsonPath([...where, 'name'])}: train group '${gname}' is defined twice; give one a "name"`);
     const taskId = g.task ?? spec.task;
     const o = g.options ?? {};
-    const task = at([...where, g.task !== undefined ? 'task' : 'options', ...(g.task !== undefined ? [] : ['taskConfig'])], () => trainingTask(taskId, g.arch, o.taskConfig as Partial<TaskConfig> | undefined));
+    at(g.task !== undefined ? [...where, 'task'] : ['task'], () => getTask(taskId));
+    const task = at([...where, 'options', 'taskConfig'], () => trainingTask(taskId, g.arch, o.taskConfig as Partial<TaskConfig> | undefined));
     const cfg = at([...where, 'options', 'modelSizes'], () => defaultConfig({ arch: g.arch, task: task.id, vocab: [...task.vocab.list], seed: 0, taskConfig: taskConfigJSON(task) as unknown as TaskConfig, sizes: o.modelSizes }));
     const list: ModelInfo[] = [];
     g.seeds.forEach((seed, si) => {

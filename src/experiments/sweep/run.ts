@@ -181,27 +181,35 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
 
     // Wait for this round's arrays to settle, printing each task's changes.
     const ids = roundSubs.map((s) => s.array_id);
-    const seen = new Map<string, string>();
+    const known = new Map<string, TaskState>();
+    const misses = new Map<string, number>();
     process.on('SIGINT', onSigint);
     try {
       for (;;) {
-        const states = await sched.query(ids);
-        for (const t of states) {
-          if (seen.get(t.jobId) === t.state) continue;
-          seen.set(t.jobId, t.state);
-          const sub = roundSubs.find((s) => s.array_id === t.arrayId);
-          const name = sub?.names[t.index];
-          if (!name) continue;
-          final.set(name, t);
-          if (t.state === 'COMPLETED' || t.state === 'RUNNING') log(`${t.state.toLowerCase()}: ${name} (${t.jobId})`);
-          else if (TERMINAL.has(t.state) && !(t.state === 'CANCELLED' && /Dependency/i.test(t.reason))) {
-            const logTail = tail(logFile(out, name)) || tail(path.join(out, 'logs', `slurm-${sub.kind}-${t.arrayId}_${t.index}.out`));
-            log(`${t.state} ${name} (${t.jobId}, exit code ${t.exitCode}); the end of ${logFile(out, name)}:\n${logTail.split('\n').map((l) => `  | ${l}`).join('\n')}`);
-          }
+        const byId = new Map((await sched.query(ids)).map((t) => [t.jobId, t]));
+        let settled = true;
+        for (const sub of roundSubs) {
+          sub.names.forEach((name, index) => {
+            const key = `${sub.array_id}_${index}`;
+            const prev = known.get(key);
+            const t = byId.get(key) ?? settledWithout(prev, key, sub.array_id, index, name, out, misses);
+            if (t === null) {
+              settled = false;
+              return;
+            }
+            if (prev?.state !== t.state) {
+              known.set(key, t);
+              final.set(name, t);
+              if (t.state === 'COMPLETED' || t.state === 'RUNNING') log(`${t.state.toLowerCase()}: ${name} (${t.jobId})`);
+              else if (TERMINAL.has(t.state) && !(t.state === 'CANCELLED' && /Dependency/i.test(t.reason))) {
+                const logTail = tail(logFile(out, name)) || tail(path.join(out, 'logs', `slurm-${sub.kind}-${t.arrayId}_${t.index}.out`));
+                log(`${t.state} ${name} (${t.jobId}, exit code ${t.exitCode}); the end of ${logFile(out, name)}:\n${logTail.split('\n').map((l) => `  | ${l}`).join('\n')}`);
+              }
+            }
+            if (!TERMINAL.has(t.state)) settled = false;
+          });
         }
-        const expected = roundSubs.reduce((n, s) => n + s.names.length, 0);
-        const settled = roundSubs.every((s) => s.names.every((_n, i) => TERMINAL.has(states.find((t) => t.arrayId === s.array_id && t.index === i)?.state ?? 'UNKNOWN')));
-        if (settled && states.length >= expected) break;
+        if (settled) break;
         if (interrupted) break;
         await sleep(poll, wake);
         if (interrupted) break;
@@ -233,6 +241,19 @@ async function runSlurm(spec: SweepSpec, plan: SweepPlan, out: string, o: SweepO
     return { rows: rowsFor(plan.jobs, out, rec.submissions, final), detached: true };
   }
   return { rows: rowsFor(plan.jobs, out, rec.submissions, final), detached: false };
+}
+
+/**
+ * The state of a task the scheduler no longer reports (Slurm forgets finished jobs after MinJobAge):
+ * its last terminal state, COMPLETED when its stage record exists, or — after three polls without
+ * news — UNKNOWN (treated as finished, not completed). Null while it may still turn up.
+ */
+function settledWithout(prev: TaskState | undefined, jobId: string, arrayId: string, index: number, name: string, out: string, misses: Map<string, number>): TaskState | null {
+  if (prev && TERMINAL.has(prev.state)) return prev;
+  if (fs.existsSync(path.join(out, name, 'stage.json'))) return { jobId, arrayId, index, state: 'COMPLETED', reason: 'no longer known to Slurm; stage.json present', exitCode: '0:0' };
+  const m = (misses.get(jobId) ?? 0) + 1;
+  misses.set(jobId, m);
+  return m >= 3 ? { jobId, arrayId, index, state: 'UNKNOWN', reason: 'no longer known to Slurm, no stage.json', exitCode: '' } : null;
 }
 
 /** Each job's row: its latest Slurm state, COMPLETED for jobs finished earlier, BLOCKED when never submitted. */

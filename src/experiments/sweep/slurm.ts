@@ -32,8 +32,8 @@ export interface TaskState {
   exitCode: string;
 }
 
-/** States after which a task does not change any more. */
-export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'REVOKED']);
+/** States after which a task does not change any more (UNKNOWN: forgotten by Slurm, outcome unknown). */
+export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'REVOKED', 'UNKNOWN']);
 
 /** What the sweep driver needs from a scheduler (tests pass their own). */
 export interface Scheduler {

@@ -72,6 +72,7 @@ async function task(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The `mas sweep` command (run, status, task). */
 export const sweepCommand: Command = {
   name: 'sweep',
   summary: 'run a grid of train/align/compare jobs from a spec, locally or on Slurm; status',

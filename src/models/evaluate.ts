@@ -3,6 +3,7 @@
  * every architecture (models.md §1.3), trial accuracy, task token accuracy, mean cross-entropy over
  * non-pad labels, and accuracy by count.
  */
+import { MAX_SAMPLES, checkAtMost } from '../limits.ts';
 import { crossEntropy } from '../tensor/ops/loss.ts';
 import { noGrad } from '../tensor/tensor.ts';
 import { makeBatch, mergeScores, scoreTrials, type SequenceLike, type TrialScores } from '../tasks/sequences.ts';
@@ -97,6 +98,7 @@ export interface ModelEvalReport {
 
 /** Evaluate a model on fresh sequences of every count (eval mode, free-running), hold-outs separately. */
 export function evaluateModel(model: SequenceModel, o: EvaluateModelOptions): ModelEvalReport {
+  checkAtMost('--samples', o.samples, MAX_SAMPLES);
   const cfg = model.config;
   const tc = cfg.task_config;
   const range = { hold_outs: tc.hold_outs, min_count: tc.min_count, max_count: tc.max_count };

@@ -14,6 +14,7 @@
  *   bit-identical weights to an uninterrupted run.
  * - Outputs in `<out>`: the model folder (best checkpoint by default), `training.csv`, `report.json`.
  */
+import { MAX_BATCH, MAX_STEPS, checkAtMost } from '../limits.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileFormatError, InputError } from '../errors.ts';
@@ -143,7 +144,9 @@ export function trainModel(o: TrainOptions): TrainResult {
   const rules: StopRules = { patience: o.patience ?? 300, minDelta: 5e-5, solvedPatience: o.solvedPatience ?? 0, solvedOn: o.solvedOn ?? 'train+val' };
   for (const [k, v] of Object.entries({ epochs, validateEvery, batchSize, warmup })) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`train: ${k} must be a positive integer, got ${v}`);
+    checkAtMost(`train: ${k}`, v, k === 'batchSize' ? MAX_BATCH : MAX_STEPS);
   }
+  if (o.steps !== undefined) checkAtMost('train: steps', o.steps, MAX_STEPS);
   if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw new InputError(`train: steps must be a positive integer, got ${o.steps}`);
   if (!Number.isSafeInteger(o.seed)) throw new InputError(`train: seed must be an integer, got ${o.seed}`);
 

@@ -1,4 +1,5 @@
 /** `mas compare --models DIR DIR --layer L --measures …`: RSA/CKA between trained models on the reference stimuli. */
+import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
@@ -34,7 +35,7 @@ function int(name: string, v: string | undefined, dflt: number, min: number): nu
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
+  return name === 'subsample' ? n : checkAtMost(`--${name}`, n, MAX_RESAMPLES);
 }
 
 export const compareCommand: Command = {

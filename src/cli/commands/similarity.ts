@@ -1,4 +1,5 @@
 /** `mas similarity X Y --measure NAME[,NAME…]`: correlative similarity between two representations. */
+import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
@@ -104,7 +105,7 @@ function posInt(name: string, v: string | undefined, dflt: number, min = 1): num
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
+  return name === 'subsample' ? n : checkAtMost(`--${name}`, n, MAX_RESAMPLES);
 }
 
 function load(file: string, key: string | undefined, flatten3d: boolean): Mat & { source: string } {

@@ -3,7 +3,6 @@
  * every architecture (models.md §1.3), trial accuracy, task token accuracy, mean cross-entropy over
  * non-pad labels, and accuracy by count.
  */
-import { MAX_SAMPLES, checkAtMost } from '../limits.ts';
 import { crossEntropy } from '../tensor/ops/loss.ts';
 import { noGrad } from '../tensor/tensor.ts';
 import { makeBatch, mergeScores, scoreTrials, type SequenceLike, type TrialScores } from '../tasks/sequences.ts';
@@ -11,6 +10,7 @@ import { Vocab } from '../tasks/vocab.ts';
 import { sampleCountSet } from '../tasks/datasets.ts';
 import { allowedCounts, getTask } from '../tasks/task.ts';
 import type { SequenceModel } from './model.ts';
+import { MAX_SAMPLES, checkAtMost } from '../limits.ts';
 
 /** Result of evaluateTrials. */
 export interface EvalResult {

@@ -1,11 +1,11 @@
 /** `mas compare --models DIR DIR --layer L --measures …`: RSA/CKA between trained models on the reference stimuli. */
-import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
 import { writeJsonAtomic } from '../../io/atomic.ts';
 import { compareModels } from '../../experiments/compare.ts';
 import type { Command } from '../command.ts';
+import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 
 const HELP = `usage: mas compare --models DIR DIR [DIR…] --layer POINT --measures NAME[,NAME…]
                    [--subsample 1000] [--runs 10] [--seed S] [--per-count 15] [--json] [--out DIR]

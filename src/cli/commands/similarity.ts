@@ -1,5 +1,4 @@
 /** `mas similarity X Y --measure NAME[,NAME…]`: correlative similarity between two representations. */
-import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
@@ -17,6 +16,7 @@ import {
 } from '../../similarity/index.ts';
 import type { Mat } from '../../tensor/linalg.ts';
 import type { Command } from '../command.ts';
+import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 
 const HELP = `usage: mas similarity X Y [--measure NAME[,NAME…]] [options]
        mas similarity --list [--json]

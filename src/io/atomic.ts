@@ -78,7 +78,8 @@ export function ensureDir(dir: string): void {
       st = fs.statSync(p);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') fail(`${p}: ${describeFsError(err)}`);
+      // ENOTDIR: a file further up; the walk reaches it and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(`${p}: ${describeFsError(err)}`);
       const parent = path.dirname(p);
       if (parent === p) fail('no existing parent folder');
       missing.push(p);

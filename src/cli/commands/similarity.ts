@@ -29,8 +29,9 @@ Computation is float64. Inputs are never transposed: a square matrix is read as 
 options:
   --measure, -m NAMES     comma-separated measure ids or aliases (default: cka-linear);
                           see --list, e.g. cka,rsa,svcca-0.99,procrustes-angular,cknna-10
-  --ci                    add a percentile bootstrap confidence interval (rows resampled)
-  --bootstrap N           bootstrap resamples for --ci (default 1000)
+  --ci                    add a confidence interval: half-sampling, subsamples of n/2 distinct rows,
+                          bias-corrected (docs/limits.md § Statistics)
+  --bootstrap N           subsamples for --ci (default 1000)
   --level L               confidence level for --ci (default 0.95)
   --permutations N        add a permutation-test p-value (rows of Y shuffled N times)
   --seed S                seed of every random choice (default 0)

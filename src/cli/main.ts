@@ -38,12 +38,13 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   try {
     const entry = commands.find((c) => c.name === name);
     if (!entry) unknownName('command', name, commands.map((c) => c.name));
+    const help = rest.includes('--help') || rest.includes('-h');
+    if (opts.signals && !help && runsInWorker(name)) return await runInWorkerWithSignals(argv, import.meta.url);
     const cmd = await entry.load();
-    if (rest.includes('--help') || rest.includes('-h')) {
+    if (help) {
       console.log(cmd.help.trim());
       return 0;
     }
-    if (opts.signals && runsInWorker(name)) return await runInWorkerWithSignals(argv, import.meta.url);
     return await cmd.run(rest);
   } catch (err) {
     return reportError(err);

@@ -217,13 +217,13 @@ export async function runReproduction(name: string, o: ReproduceOptions): Promis
   try {
     openExperiment(o.out, 'reproduce', s as unknown as Json, { fresh: o.fresh, outputs: [...stages.map((x) => x.id), `${name}/report.html`] });
     removeStaleTemps(o.out);
-    return await finishReproduction(name, r, stages, o);
+    return await finishReproduction(name, r, s, stages, o);
   } finally {
     release();
   }
 }
 
-async function finishReproduction(name: string, r: Reproduction, stages: Stage[], o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome> }> {
+async function finishReproduction(name: string, r: Reproduction, s: DemoSettings, stages: Stage[], o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[] }> {
   const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log });
   const modelDirs = [...new Set(stages.filter((x) => x.job.kind === 'train').map((x) => path.join(o.out, x.id)))];
   const doc = reportFromRuns([...modelDirs, path.join(o.out, name)], { title: `Reproduction: ${name}` });

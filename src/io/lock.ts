@@ -2,7 +2,8 @@
  * One lock per output folder: `<dir>/.mas.lock` holds the PID (and host) of the process writing the
  * folder. It is created atomically (O_EXCL), so of two runs on the same folder the second is refused
  * with the holder's PID. A lock whose process is gone (killed, crashed) is stale and is taken over.
- * The lock is released when the run ends, and on process exit; it is re-entrant within one process
+ * The lock is released when the run ends (removing the folder if the lock created it and it stayed
+ * empty), and on process exit; it is re-entrant within one process
  * (worker threads of one run share its PID), so nested stages of one experiment do not block each other.
  * Also: removal of temp files (src/io/atomic.ts names) left by dead processes.
  */
@@ -71,6 +72,7 @@ function tryCreate(file: string): boolean {
  * InputError when a live process holds it, naming the PID. `what` names the run in the message.
  */
 export function lockFolder(dir: string, what = '--out'): () => void {
+  const created = !fs.existsSync(dir);
   ensureDir(dir);
   const file = path.join(dir, LOCK_FILE);
   const key = path.resolve(file);
@@ -85,6 +87,14 @@ export function lockFolder(dir: string, what = '--out'): () => void {
       }
       return () => {
         if (held.delete(key)) removeIfOurs(key);
+        // A run that failed before writing anything leaves no folder behind (only if this lock made it).
+        if (created) {
+          try {
+            if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+          } catch {
+            /* gone or not empty */
+          }
+        }
       };
     }
     const info = readLock(file);

@@ -29,6 +29,7 @@ import { methodPreset, type Method } from './methods.ts';
 import { resolveAlignment, tupleLabel, type AlignmentPlan } from './plan.ts';
 import { DEFAULT_SETTINGS, type AlignSettings } from './settings.ts';
 import { trainAlignment, type AlignOutcome, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
+import { MAX_PAIRS } from '../limits.ts';
 
 /** Options of runAlign. */
 export interface RunAlignOptions {
@@ -102,6 +103,10 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
   };
   if (perModelLayer) settings.layers = points;
   if (perModel) settings.modelVariables = perModel;
+  // Pair counts are bounded before the pairs are made (resolveAlignment checks the rest afterwards).
+  for (const [name, v] of [['trainPairs', settings.trainPairs], ['validPairs', settings.validPairs]] as const) {
+    if (Number.isInteger(v) && v > MAX_PAIRS) throw new SettingError(name, `${v} is over the limit of ${MAX_PAIRS.toLocaleString('en-US')} (docs/limits.md)`);
+  }
   const root = new Rng(settings.seed);
   const models: AlignedModel[] = loaded.map((model, index) => {
     const d = makeMasData(tasks[index], { seed: root.fork(`data/${index}`).nextU32(), nTrain: settings.trainPairs, nValid: settings.validPairs });

@@ -10,6 +10,7 @@ import { variableKeyList, type AlignedModel, type TupleKey } from './data.ts';
 import { hasDirection, methodPreset, type Direction } from './methods.ts';
 import { modelVariable, type AlignSettings } from './settings.ts';
 import type { MaskKind } from './swap.ts';
+import { MAX_BATCH, MAX_PAIRS, MAX_STEPS } from '../limits.ts';
 
 /** The resolved plan (deeply frozen). */
 export interface AlignmentPlan {
@@ -96,6 +97,8 @@ export function resolveAlignment(models: readonly AlignedModel[], settings: Alig
   if (s.values) checkValues(s.values, models, s);
   for (const [name, v] of [['steps', s.steps], ['trainPairs', s.trainPairs], ['validPairs', s.validPairs], ['batch', s.batch], ['validEvery', s.validEvery], ['patience', s.patience]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new SettingError(name, `must be a positive integer, got ${v}`);
+    const max = name === 'trainPairs' || name === 'validPairs' ? MAX_PAIRS : name === 'batch' ? MAX_BATCH : MAX_STEPS;
+    if (v > max) throw new SettingError(name, `${v} is over the limit of ${max.toLocaleString('en-US')} (docs/limits.md)`);
   }
   if (!Number.isInteger(s.subspace) || s.subspace < 0) throw new SettingError('subspace', `must be a non-negative integer, got ${s.subspace}`);
   const widths = models.map((m) => m.width);

@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { InputError, SettingError } from '../errors.ts';
 import { ensureDir, readText, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { CsvWriter } from '../io/metrics.ts';
+import { lockFolder, removeStaleTemps } from '../io/lock.ts';
+import { refuseOutputInsideInputs } from '../io/outputs.ts';
 import { hasCheckpoint, loadCheckpoint, openRunDir, saveCheckpoint } from '../io/runs.ts';
 import type { AlignRunRecord } from '../io/run-record.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
@@ -27,6 +29,7 @@ import { methodPreset, type Method } from './methods.ts';
 import { resolveAlignment, tupleLabel, type AlignmentPlan } from './plan.ts';
 import { DEFAULT_SETTINGS, type AlignSettings } from './settings.ts';
 import { trainAlignment, type AlignOutcome, type MetricRow, type TrainState, type VarMatrices } from './train.ts';
+import { MAX_PAIRS } from '../limits.ts';
 
 /** Options of runAlign. */
 export interface RunAlignOptions {
@@ -100,6 +103,10 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
   };
   if (perModelLayer) settings.layers = points;
   if (perModel) settings.modelVariables = perModel;
+  // Pair counts are bounded before the pairs are made (resolveAlignment checks the rest afterwards).
+  for (const [name, v] of [['trainPairs', settings.trainPairs], ['validPairs', settings.validPairs]] as const) {
+    if (Number.isInteger(v) && v > MAX_PAIRS) throw new SettingError(name, `${v} is over the limit of ${MAX_PAIRS.toLocaleString('en-US')} (docs/limits.md)`);
+  }
   const root = new Rng(settings.seed);
   const models: AlignedModel[] = loaded.map((model, index) => {
     const d = makeMasData(tasks[index], { seed: root.fork(`data/${index}`).nextU32(), nTrain: settings.trainPairs, nValid: settings.validPairs });
@@ -134,10 +141,26 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 const COLUMNS = ['step', 'src', 'trg', 'variable', 'split', 'loss', 'tok_acc', 'trial_acc', 'cl_loss', 'elapsed_s'];
 
-/** Run (or resume) an alignment into a run folder and write every output. */
+/**
+ * Run (or resume) an alignment into a run folder and write every output. The folder is locked for the
+ * run (src/io/lock.ts) and temp files of a killed earlier run are removed; a folder holding this run's
+ * config but no checkpoint and no result (killed before its first checkpoint) restarts without --resume.
+ */
 export function runAlign(o: RunAlignOptions): AlignResult {
   const warn = o.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-  const { models, settings, loaded, plan } = prepareRun(o, warn);
+  const prepared = prepareRun(o, warn);
+  refuseOutputInsideInputs(o.out, o.modelDirs);
+  if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new InputError(`--out ${o.out} is a file, not a folder`);
+  const release = lockFolder(o.out, 'align: --out');
+  try {
+    removeStaleTemps(o.out, 0);
+    return runAlignLocked(o, prepared);
+  } finally {
+    release();
+  }
+}
+
+function runAlignLocked(o: RunAlignOptions, { models, settings, loaded, plan }: ReturnType<typeof prepareRun>): AlignResult {
   const config = {
     format: 'mas-align/1',
     models: o.modelDirs.map((d, i) => ({ dir: path.resolve(d), arch: loaded[i].config.arch, task: loaded[i].config.task, seed: loaded[i].config.seed })),
@@ -145,7 +168,8 @@ export function runAlign(o: RunAlignOptions): AlignResult {
   };
   let run;
   try {
-    run = openRunDir(o.out, config, { resume: o.resume ?? false, configFile: 'config.json' });
+    const restartable = !hasCheckpoint(o.out, 'checkpoint') && !fs.existsSync(path.join(o.out, 'result.json'));
+    run = openRunDir(o.out, config, { resume: (o.resume ?? false) || restartable, configFile: 'config.json' });
   } catch (e) {
     if (e instanceof InputError && /different config/.test(e.message)) {
       throw new InputError(`${e.message.replace(/; pass a fresh --out or delete the folder$/, '')}; to start fresh, pass a new --out or delete ${o.out}`);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { parseAlignRecord, recordIia } from '../io/run-record.ts';
+import { lockFolder, removeStaleTemps } from '../io/lock.ts';
 import { renderReport } from '../report/html.ts';
 import { getBackend } from '../tensor/backend/index.ts';
 import { reportFromRuns } from '../report/fromRuns.ts';
@@ -162,12 +163,22 @@ const OPTIONAL = /^(models\/(lstm|transformer)-|similarity\/.*(lstm|transformer)
 
 /** Run (or resume) the demo into `out`, write report.html and summary.json, return the summary. */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const release = lockFolder(o.out, 'demo: --out');
+  try {
+    return await runDemoLocked(o);
+  } finally {
+    release();
+  }
+}
+
+async function runDemoLocked(o: DemoOptions): Promise<DemoResult> {
   const t0 = performance.now();
   const settings = demoSettings(o.quick ?? false);
   if (o.noExtras) settings.extras = false;
-  openExperiment(o.out, 'demo', settings as unknown as Json, { fresh: o.fresh });
-  const budget = o.budgetSec ?? 600;
   const stages = demoStages(settings);
+  openExperiment(o.out, 'demo', settings as unknown as Json, { fresh: o.fresh, outputs: [...stages.map((s) => s.id), 'summary.json', 'report.html'] });
+  removeStaleTemps(o.out);
+  const budget = o.budgetSec ?? 600;
   // Optional stages start only while the elapsed time leaves room for them (estimated from the GRUs).
   const admit = (s: Stage, elapsed: number): boolean => !OPTIONAL.test(s.id) || elapsed < budget * 0.55;
   const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log, admit });

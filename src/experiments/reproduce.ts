@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { InputError, unknownName } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { parseAlignRecord } from '../io/run-record.ts';
+import { lockFolder, removeStaleTemps } from '../io/lock.ts';
 import { renderReport } from '../report/html.ts';
 import { reportFromRuns } from '../report/fromRuns.ts';
 import type { AlignJobArgs } from './align-job.ts';
@@ -210,9 +211,19 @@ export interface ReproduceOptions {
 export async function runReproduction(name: string, o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[] }> {
   const r = getReproduction(name);
   const s = demoSettings(o.quick ?? false);
-  openExperiment(o.out, 'reproduce', s as unknown as Json, { fresh: o.fresh });
   const stages = r.stages(s);
   if (stages.length === 0) throw new InputError(`reproduction ${name} has no stages`);
+  const release = lockFolder(o.out, 'reproduce: --out');
+  try {
+    openExperiment(o.out, 'reproduce', s as unknown as Json, { fresh: o.fresh, outputs: [...stages.map((x) => x.id), `${name}/report.html`] });
+    removeStaleTemps(o.out);
+    return await finishReproduction(name, r, s, stages, o);
+  } finally {
+    release();
+  }
+}
+
+async function finishReproduction(name: string, r: Reproduction, s: DemoSettings, stages: Stage[], o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[] }> {
   const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log });
   const modelDirs = [...new Set(stages.filter((x) => x.job.kind === 'train').map((x) => path.join(o.out, x.id)))];
   const doc = reportFromRuns([...modelDirs, path.join(o.out, name)], { title: `Reproduction: ${name}` });

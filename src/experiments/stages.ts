@@ -9,7 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, MasError } from '../errors.ts';
-import { readJson, writeJsonAtomic } from '../io/atomic.ts';
+import { ensureDir, readJson, writeJsonAtomic } from '../io/atomic.ts';
+import { userEntries } from '../io/lock.ts';
 import { stableStringify } from '../io/json.ts';
 import { configHash } from '../io/runs.ts';
 import { runJob, type JobContext, type JobSpec } from './jobs.ts';
@@ -49,6 +50,8 @@ export interface ExperimentRecord {
   config_hash: string;
   config: Json;
   created_at: string;
+  /** Paths (relative) this experiment wrote or may write: what `--fresh` removes. */
+  outputs?: string[];
 }
 
 const STAGE_FILE = 'stage.json';
@@ -71,32 +74,76 @@ export function diffPaths(a: unknown, b: unknown, where = '', out: string[] = []
   return out;
 }
 
+/** Options of openExperiment. */
+export interface OpenExperimentOptions {
+  /** Remove the folder's earlier results of this experiment first (only the paths its record lists). */
+  fresh?: boolean;
+  /**
+   * Paths (relative to the folder: stage ids, report files) this run may write. They are added to the
+   * record's `outputs`, the list `fresh` removes; nothing else in the folder is ever deleted.
+   */
+  outputs?: string[];
+}
+
+function safeRelative(p: unknown): p is string {
+  return typeof p === 'string' && p.length > 0 && !path.isAbsolute(p) && !p.split(/[\\/]/).some((x) => x === '..' || x === '' || x === '.');
+}
+
+/** Remove the listed outputs of an experiment (and folders they leave empty), never anything else. */
+function removeOutputs(dir: string, outputs: readonly string[]): void {
+  for (const rel of outputs) {
+    if (!safeRelative(rel)) continue;
+    fs.rmSync(path.join(dir, rel), { recursive: true, force: true });
+    // Prune parents the removal left empty (models/, align/, <name>/), up to the experiment folder.
+    for (let p = path.dirname(rel); p !== '.' && p !== ''; p = path.dirname(p)) {
+      const abs = path.join(dir, p);
+      try {
+        if (userEntries(abs).length > 0) break;
+        fs.rmSync(abs, { recursive: true, force: true });
+      } catch {
+        break;
+      }
+    }
+  }
+}
+
 /**
- * Open (create or reopen) an experiment folder for `config`. `fresh` first deletes a folder that holds an
- * experiment (never a folder that does not look like one). Throws InputError when the folder holds an
- * experiment of another name or configuration, or is a non-empty folder that is not an experiment.
+ * Open (create or reopen) an experiment folder for `config`. `fresh` removes an earlier experiment of the
+ * same name: exactly the paths its record (`experiment.json` `outputs`) lists, plus the record; files the
+ * user put in the folder stay. Throws InputError when the folder holds an experiment of another name (even
+ * with `fresh`), one of another configuration (without `fresh`), or is a non-empty folder that is not an
+ * experiment.
  */
-export function openExperiment(dir: string, name: string, config: Json, opts: { fresh?: boolean } = {}): { resumed: boolean; hash: string } {
+export function openExperiment(dir: string, name: string, config: Json, opts: OpenExperimentOptions = {}): { resumed: boolean; hash: string } {
   const file = path.join(dir, EXPERIMENT_FILE);
   const hash = configHash(config);
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new InputError(`${name}: --out ${dir} is a file, not a folder`);
-  const exists = fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+  const exists = userEntries(dir).length > 0;
   if (exists && !fs.existsSync(file)) {
     throw new InputError(`${name}: ${dir} is a non-empty folder that holds no experiment (no ${EXPERIMENT_FILE}); pass --out DIR to use another folder`);
   }
-  if (exists && opts.fresh) {
-    fs.rmSync(dir, { recursive: true, force: true });
-  } else if (exists) {
-    const stored = readJson(file) as Partial<ExperimentRecord> | null;
-    const storedHash = stored && typeof stored === 'object' ? configHash(stored.config ?? null) : '';
-    if (stored?.name !== name || storedHash !== hash) {
-      const what = stored?.name !== name ? `a '${String(stored?.name)}' experiment` : `a ${name} run with a different configuration (hash ${storedHash}, now ${hash}; differs in ${diffPaths(stored.config, config).join(', ')})`;
-      throw new InputError(`${name}: ${dir} holds ${what}; ${freshHint(dir)}`);
+  const outputs = opts.outputs ?? [];
+  if (exists) {
+    const stored = readJson(file) as (Partial<ExperimentRecord> & { outputs?: unknown }) | null;
+    if (stored?.name !== name) {
+      throw new InputError(`${name}: ${dir} holds a '${String(stored?.name)}' experiment, which ${opts.fresh ? '--fresh does not replace' : 'this command does not continue'}; pass --out DIR to use another folder`);
     }
-    return { resumed: true, hash };
+    const listed = Array.isArray(stored.outputs) ? stored.outputs.filter(safeRelative) : null;
+    const storedHash = configHash(stored.config ?? null);
+    if (opts.fresh) {
+      // A record from before `outputs` existed: remove what this run would write, nothing more.
+      removeOutputs(dir, listed ?? outputs);
+      fs.rmSync(file, { force: true });
+    } else if (storedHash !== hash) {
+      throw new InputError(`${name}: ${dir} holds a ${name} run with a different configuration (hash ${storedHash}, now ${hash}; differs in ${diffPaths(stored.config, config).join(', ')}); ${freshHint(dir)}`);
+    } else {
+      const merged = [...new Set([...(listed ?? []), ...outputs])].sort();
+      if (listed === null || merged.length !== listed.length) writeJsonAtomic(file, { ...stored, outputs: merged });
+      return { resumed: true, hash };
+    }
   }
-  fs.mkdirSync(dir, { recursive: true });
-  const rec: ExperimentRecord = { format: 'mas-experiment/1', name, config_hash: hash, config, created_at: new Date().toISOString() };
+  ensureDir(dir);
+  const rec: ExperimentRecord = { format: 'mas-experiment/1', name, config_hash: hash, config, created_at: new Date().toISOString(), outputs: [...new Set(outputs)].sort() };
   writeJsonAtomic(path.join(dir, EXPERIMENT_FILE), rec);
   return { resumed: false, hash };
 }
@@ -218,7 +265,7 @@ export async function runStages(stages: Stage[], opts: RunStagesOptions): Promis
     const record: StageRecord = {
       format: 'mas-stage/1', id: s.id, title: s.title, config_hash: hash, config, result, wall_s: Math.round(wall * 10) / 10, finished_at: new Date().toISOString(),
     };
-    fs.mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     writeJsonAtomic(path.join(dir, STAGE_FILE), record);
     hashes.set(s.id, hash);
     outcomes.set(s.id, { stage: s, status: 'done', result, wallSec: wall });

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import * as buffer from 'node:buffer';
 import { FileFormatError, MasError } from '../errors.ts';
 import { toJson, type NonFinitePolicy } from './json.ts';
 
@@ -31,28 +32,118 @@ export function describeFsError(err: unknown): string {
       return 'read-only file system';
     case 'EEXIST':
       return 'already exists';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EFBIG':
+      return 'file too large for this file system';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    case 'EIO':
+      return 'input/output error';
     default:
       return e?.message ?? String(err);
   }
 }
 
-/** Create `dir` (and its parents) if missing; a FileFormatError if it exists as a file or cannot be made. */
-export function ensureDir(dir: string): void {
+// Pseudo file systems that accept no regular files (Node 20's recursive mkdirSync loops forever on /proc).
+const PSEUDO_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x64626720: 'debugfs', 0x73636673: 'securityfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x1cd1: 'devpts' };
+
+function pseudoFsOf(dir: string): string | null {
   try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new FileFormatError(`cannot create folder ${dir}: ${describeFsError(err)}`);
+    return PSEUDO_FS[Number(fs.statfsSync(dir).type)] ?? null;
+  } catch {
+    return null;
   }
-  if (!fs.statSync(dir).isDirectory()) throw new FileFormatError(`cannot create folder ${dir}: a file is in the way`);
 }
 
-/** Read a whole file as bytes; missing/unreadable files raise a FileFormatError naming the file. */
-export function readBytes(file: string): Uint8Array {
+/**
+ * Create `dir` (and its parents) if missing. The parent chain is walked here (not with `recursive: true`):
+ * the first existing ancestor must be a folder on a real file system, and each missing level is made with
+ * a plain mkdir. Every failure is a FileFormatError naming the folder (a file in the way, /proc, EACCES...).
+ */
+export function ensureDir(dir: string): void {
+  const fail = (why: string): never => {
+    throw new FileFormatError(`cannot create folder ${dir}: ${why}`);
+  };
+  const missing: string[] = [];
+  let p = path.resolve(dir);
+  for (;;) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file further up; the walk reaches it and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(`${p}: ${describeFsError(err)}`);
+      const parent = path.dirname(p);
+      if (parent === p) fail('no existing parent folder');
+      missing.push(p);
+      p = parent;
+      continue;
+    }
+    if (!st.isDirectory()) fail(p === path.resolve(dir) ? 'a file is in the way' : `${p} is a file, not a folder`);
+    break;
+  }
+  if (missing.length === 0) return;
+  const pseudo = pseudoFsOf(p);
+  if (pseudo !== null) fail(`${p} is on the ${pseudo} pseudo file system, which holds no user files`);
+  for (const m of missing.reverse()) {
+    try {
+      fs.mkdirSync(m);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && isDir(m)) continue;
+      fail(describeFsError(err));
+    }
+  }
+}
+
+function isDir(p: string): boolean {
   try {
-    const buf = fs.readFileSync(file);
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Largest file `readBytes` reads (bytes): MAS_MAX_FILE_BYTES, default and at most Node's Buffer limit. */
+export function maxFileBytes(): number {
+  const cap = buffer.constants.MAX_LENGTH;
+  const env = Number(process.env.MAS_MAX_FILE_BYTES);
+  return Number.isFinite(env) && env > 0 ? Math.min(env, cap) : cap;
+}
+
+/**
+ * Read a whole file as bytes. Only regular files are read (a FIFO, a device such as /dev/zero, or a
+ * symlink to one is refused before reading), and files over `maxFileBytes()` are refused from their size.
+ * Missing/unreadable files raise a FileFormatError naming the file.
+ */
+export function readBytes(file: string): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new FileFormatError(`cannot read ${file}: is a folder, not a file`);
+    if (!st.isFile()) throw new FileFormatError(`cannot read ${file}: not a regular file (a device, pipe or socket)`);
+    if (st.size > maxFileBytes()) throw new FileFormatError(`cannot read ${file}: ${st.size} bytes is over the limit of ${maxFileBytes()} (MAS_MAX_FILE_BYTES)`);
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const got = fs.readSync(fd, buf, off, st.size - off, off);
+      if (got === 0) break;
+      off += got;
+    }
+    if (off !== st.size) throw new FileFormatError(`cannot read ${file}: it shrank while being read (${off} of ${st.size} bytes)`);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
+    if (err instanceof MasError) throw err;
     throw new FileFormatError(`cannot read ${file}: ${describeFsError(err)}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

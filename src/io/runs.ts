@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { FileFormatError, InputError } from '../errors.ts';
 import { ensureDir, readBytes, readJson, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
 import { reviveNonFinite, stableStringify, toJson } from './json.ts';
+import { userEntries } from './lock.ts';
 import { encodeSafetensors, readSafetensorsExact } from './safetensors.ts';
 
 /** sha256 of the canonical JSON (sorted keys) of `config`, as a hex prefix of `length` characters (default 16). */
@@ -72,7 +73,7 @@ export function openRunDir(dir: string, config: unknown, opts: OpenRunOptions): 
   if (!fs.existsSync(dir)) return fresh();
   if (!fs.statSync(dir).isDirectory()) throw new InputError(`--out ${dir} is a file, not a folder`);
   if (!fs.existsSync(cfgPath)) {
-    if (fs.readdirSync(dir).length === 0) return fresh();
+    if (userEntries(dir).length === 0) return fresh();
     throw new InputError(`--out ${dir} is a non-empty folder without ${cfgName} (not a run folder); pass a fresh --out or delete the folder`);
   }
   const stored = readJson(cfgPath) as { config_hash?: unknown; config?: unknown } | null;

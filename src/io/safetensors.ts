@@ -48,12 +48,16 @@ export interface SafetensorsFile<D extends Float32Array | Float64Array = Float32
   tensors: Map<string, SafetensorsTensor<D>>;
   /** `__metadata__` ({} if absent). */
   metadata: Record<string, string>;
+  /** Names of valid tensors left undecoded (not in `only`), in file order; absent when nothing was skipped. */
+  skipped?: string[];
 }
 
 /** Options for reading. */
 export interface ReadSafetensorsOptions {
   /** Called once per file when F64/F16/BF16 tensors were converted to float32 (default: console.warn). */
   onWarning?: (message: string) => void;
+  /** Decode only these tensors (all are still validated); the others are listed in `skipped`. */
+  only?: readonly string[];
 }
 
 /** A tensor to write. */
@@ -197,7 +201,12 @@ export function readSafetensors(source: string | Uint8Array, opts: ReadSafetenso
   const { entries, metadata } = parseSafetensorsLayout(bytes, name);
   const tensors = new Map<string, SafetensorsTensor>();
   const converted = new Map<string, number>();
+  const skipped: string[] = [];
   for (const e of entries) {
+    if (opts.only && !opts.only.includes(e.name)) {
+      skipped.push(e.name);
+      continue;
+    }
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decodeSafetensorsEntry(bytes, e, false, name) as Float32Array });
     if (e.dtype !== 'F32') converted.set(e.dtype, (converted.get(e.dtype) ?? 0) + 1);
   }
@@ -205,7 +214,7 @@ export function readSafetensors(source: string | Uint8Array, opts: ReadSafetenso
     const what = [...converted].map(([d, c]) => `${c} ${d}`).join(', ');
     (opts.onWarning ?? ((m: string) => console.warn(`warning: ${m}`)))(`${name}: converted ${what} tensor(s) to float32`);
   }
-  return { tensors, metadata };
+  return skipped.length > 0 ? { tensors, metadata, skipped } : { tensors, metadata };
 }
 
 /**

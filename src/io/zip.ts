@@ -5,6 +5,7 @@
  */
 import * as zlib from 'node:zlib';
 import { FileFormatError } from '../errors.ts';
+import { maxFileBytes } from './atomic.ts';
 
 /** One member of a zip archive. */
 export interface ZipEntry {
@@ -147,10 +148,13 @@ export function readZipMember(bytes: Uint8Array, entry: CentralEntry, name: stri
   if (entry.method === 0) {
     data = raw;
   } else if (entry.method === 8) {
+    // The declared size is checked first, and inflation may not produce a byte more than it (zip bombs).
+    if (entry.usize > maxFileBytes()) throw new FileFormatError(`${where}: declared size ${entry.usize} bytes is over the limit of ${maxFileBytes()} (MAS_MAX_FILE_BYTES)`);
     try {
-      const b = zlib.inflateRawSync(raw);
+      const b = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.usize) });
       data = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new FileFormatError(`${where}: inflates past its declared size of ${entry.usize} bytes (corrupt or a zip bomb)`);
       throw new FileFormatError(`${where}: corrupt deflate data (${(err as Error).message})`);
     }
   } else {

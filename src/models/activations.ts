@@ -6,6 +6,7 @@
  * row-major order (sequence by sequence, position by position).
  */
 import { FileFormatError, InputError } from '../errors.ts';
+import { MAX_SEQUENCE_TOKENS, MAX_SEQUENCES, checkAtMost } from '../limits.ts';
 import { Tensor, noGrad } from '../tensor/tensor.ts';
 import { Vocab } from '../tasks/vocab.ts';
 import type { HookPoint } from './config.ts';
@@ -16,10 +17,12 @@ export function parseSequencesJson(raw: unknown, where = 'sequences'): string[][
   const list = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' && Array.isArray((raw as { sequences?: unknown }).sequences) ? (raw as { sequences: unknown[] }).sequences : null;
   if (list === null) throw new FileFormatError(`${where}: expected a JSON array of sequences or {"sequences": [...]}`);
   if (list.length === 0) throw new InputError(`${where}: no sequences`);
+  checkAtMost(`${where}: number of sequences`, list.length, MAX_SEQUENCES);
   return list.map((s, i) => {
     const toks = typeof s === 'string' ? s.trim().split(/\s+/).filter((t) => t.length > 0) : Array.isArray(s) && s.every((t) => typeof t === 'string') ? (s as string[]) : null;
     if (toks === null) throw new FileFormatError(`${where}: sequence ${i} is neither a string nor an array of token strings`);
     if (toks.length === 0) throw new InputError(`${where}: sequence ${i} is empty`);
+    checkAtMost(`${where}: tokens in sequence ${i}`, toks.length, MAX_SEQUENCE_TOKENS);
     return toks;
   });
 }

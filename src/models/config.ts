@@ -3,6 +3,7 @@
  * tensor names and shapes (§6.2) a config implies.
  */
 import { FileFormatError, InputError, unknownName } from '../errors.ts';
+import { MAX_COUNT, MAX_HEADS, MAX_LAYERS, MAX_PARAMETERS, MAX_VOCAB, MAX_WIDTH, checkConfigAtMost } from '../limits.ts';
 
 /** The format tag written by this library; loaders accept major version 1 only. */
 export const MODEL_FORMAT = 'mas-model/1';
@@ -128,11 +129,17 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function posInt(where: string, key: string, v: unknown): number {
+function posInt(where: string, key: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
     throw new FileFormatError(`${where}: '${key}' must be a positive integer, got ${JSON.stringify(v)}`);
   }
-  return v;
+  return checkConfigAtMost(where, key, v, max);
+}
+
+/** The config after a check that the parameters it implies fit MAX_PARAMETERS (before any allocation). */
+function checkedSize<C extends ModelConfig>(cfg: C, where: string): C {
+  checkConfigAtMost(where, 'parameters implied by the config', parameterCount(cfg), MAX_PARAMETERS);
+  return cfg;
 }
 
 function num(where: string, key: string, v: unknown, lo: number, hi: number): number {
@@ -173,6 +180,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): ModelConfig {
   if (!Array.isArray(vocab) || vocab.length === 0 || !vocab.every((t) => typeof t === 'string' && t.length > 0)) {
     throw new FileFormatError(`${where}: 'vocab' must be a non-empty array of token strings`);
   }
+  checkConfigAtMost(where, 'vocab size', vocab.length, MAX_VOCAB);
   const seen = new Set<string>();
   for (const t of vocab as string[]) {
     if (seen.has(t)) throw new FileFormatError(`${where}: 'vocab' lists token '${t}' twice`);
@@ -189,8 +197,9 @@ export function parseConfig(raw: unknown, where = 'config.json'): ModelConfig {
   if (!Array.isArray(tc.hold_outs) || !tc.hold_outs.every((h) => Number.isInteger(h))) {
     throw new FileFormatError(`${where}: 'task_config.hold_outs' must be an array of integers`);
   }
-  posInt(where, 'task_config.min_count', tc.min_count);
-  posInt(where, 'task_config.max_count', tc.max_count);
+  posInt(where, 'task_config.min_count', tc.min_count, MAX_COUNT);
+  posInt(where, 'task_config.max_count', tc.max_count, MAX_COUNT);
+  for (const h of tc.hold_outs) checkConfigAtMost(where, 'task_config.hold_outs entry', h, MAX_COUNT);
   num(where, 'task_config.unk_p', tc.unk_p, 0, 0.999);
   const dtype = raw.dtype ?? 'float32';
   if (dtype !== 'float32') throw new FileFormatError(`${where}: 'dtype' must be "float32", got ${JSON.stringify(dtype)}`);
@@ -203,7 +212,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): ModelConfig {
     task,
     task_config: tc,
     vocab: [...(vocab as string[])],
-    d_model: posInt(where, 'd_model', required(where, raw, 'd_model')),
+    d_model: posInt(where, 'd_model', required(where, raw, 'd_model'), MAX_WIDTH),
     dropout: num(where, 'dropout', raw.dropout ?? 0.5, 0, 0.999),
     seed: seed as number | null,
     dtype: 'float32' as const,
@@ -214,7 +223,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): ModelConfig {
     if (block !== 'pre-ln') {
       throw new FileFormatError(`${where}: transformer 'block' ${JSON.stringify(block)} is not supported (only "pre-ln"; reference configs with llama: false use a different block)`);
     }
-    const nHeads = posInt(where, 'n_heads', required(where, raw, 'n_heads'));
+    const nHeads = posInt(where, 'n_heads', required(where, raw, 'n_heads'), MAX_HEADS);
     if (base.d_model % nHeads !== 0) throw new FileFormatError(`${where}: d_model ${base.d_model} is not divisible by n_heads ${nHeads}`);
     const dh = base.d_model / nHeads;
     const ropeDim = posInt(where, 'rope_dim', raw.rope_dim ?? dh);
@@ -222,23 +231,23 @@ export function parseConfig(raw: unknown, where = 'config.json'): ModelConfig {
     const cfg: TransformerConfig = {
       ...base,
       arch: 'transformer',
-      n_layers: posInt(where, 'n_layers', required(where, raw, 'n_layers')),
+      n_layers: posInt(where, 'n_layers', required(where, raw, 'n_layers'), MAX_LAYERS),
       n_heads: nHeads,
-      ff_hidden: posInt(where, 'ff_hidden', required(where, raw, 'ff_hidden')),
+      ff_hidden: posInt(where, 'ff_hidden', required(where, raw, 'ff_hidden'), MAX_WIDTH),
       rope_base: num(where, 'rope_base', raw.rope_base ?? 10000, 1e-6, 1e12),
       rope_dim: ropeDim,
       ln_eps: num(where, 'ln_eps', raw.ln_eps ?? 1e-5, 0, 1),
       block: 'pre-ln',
     };
-    return cfg;
+    return checkedSize(cfg, where);
   }
   const cfg: RnnConfig = {
     ...base,
     arch: a,
-    hidden: posInt(where, 'hidden', required(where, raw, 'hidden')),
-    decoder_hidden: posInt(where, 'decoder_hidden', required(where, raw, 'decoder_hidden')),
+    hidden: posInt(where, 'hidden', required(where, raw, 'hidden'), MAX_WIDTH),
+    decoder_hidden: posInt(where, 'decoder_hidden', required(where, raw, 'decoder_hidden'), MAX_WIDTH),
   };
-  return cfg;
+  return checkedSize(cfg, where);
 }
 
 /** Validate an in-memory config (same rules as a loaded one); returns it normalized. */

@@ -8,8 +8,10 @@ import { noGrad } from '../tensor/tensor.ts';
 import { makeBatch, mergeScores, scoreTrials, type SequenceLike, type TrialScores } from '../tasks/sequences.ts';
 import { Vocab } from '../tasks/vocab.ts';
 import { sampleCountSet } from '../tasks/datasets.ts';
-import { allowedCounts, getTask } from '../tasks/task.ts';
+import { allowedCounts, getTask, type Task } from '../tasks/task.ts';
+import type { ModelConfig } from './config.ts';
 import type { SequenceModel } from './model.ts';
+import { MAX_SAMPLES, checkAtMost } from '../limits.ts';
 
 /** Result of evaluateTrials. */
 export interface EvalResult {
@@ -95,13 +97,20 @@ export interface ModelEvalReport {
   all: { n: number; trial_accuracy: number; token_accuracy: number };
 }
 
+/** The task a model's config names, with its task_config (InputError when the config's task is invalid). */
+export function ownTask(cfg: ModelConfig): Task {
+  const tc = cfg.task_config;
+  const own = { hold_outs: tc.hold_outs, min_count: tc.min_count, max_count: tc.max_count, unk_p: tc.unk_p, ...(tc.mod !== undefined ? { mod: tc.mod } : {}), ...(tc.round_to !== undefined ? { round_to: tc.round_to } : {}), ...(tc.max_value !== undefined ? { max_value: tc.max_value } : {}) };
+  return getTask(cfg.task, own);
+}
+
 /** Evaluate a model on fresh sequences of every count (eval mode, free-running), hold-outs separately. */
 export function evaluateModel(model: SequenceModel, o: EvaluateModelOptions): ModelEvalReport {
+  checkAtMost('--samples', o.samples, MAX_SAMPLES);
   const cfg = model.config;
   const tc = cfg.task_config;
   const range = { hold_outs: tc.hold_outs, min_count: tc.min_count, max_count: tc.max_count };
-  const own = { ...range, unk_p: tc.unk_p, ...(tc.mod !== undefined ? { mod: tc.mod } : {}), ...(tc.round_to !== undefined ? { round_to: tc.round_to } : {}), ...(tc.max_value !== undefined ? { max_value: tc.max_value } : {}) };
-  const task = o.task === undefined ? getTask(cfg.task, own) : getTask(o.task, range);
+  const task = o.task === undefined ? ownTask(cfg) : getTask(o.task, range);
   const counts = allowedCounts(task, true);
   const per = Math.ceil(o.samples / counts.length);
   const trials = sampleCountSet(task, counts, per, o.seed);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileFormatError, fmtShape } from '../errors.ts';
+import { FileFormatError, NonFiniteError, fmtShape } from '../errors.ts';
 import { ensureDir, readJson, writeJsonAtomic } from '../io/atomic.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -65,12 +65,16 @@ export function loadModel(dir: string, opts: LoadOptions = {}): SequenceModel {
   const cfg = loadConfig(dir);
   const file = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(file)) throw new FileFormatError(`model folder ${dir} has no model.safetensors`);
-  const st = readSafetensors(file, { onWarning: warn });
-  const extra = checkParameters(cfg, st.tensors, file);
+  // Only the config's parameters are decoded: extras of any dtype (e.g. PyTorch's int64
+  // num_batches_tracked) are validated, then ignored with a warning.
+  const st = readSafetensors(file, { onWarning: warn, only: parameterShapes(cfg).map(([n]) => n) });
+  const extra = [...(st.skipped ?? []), ...checkParameters(cfg, st.tensors, file)];
   if (extra.length > 0) warn(`${file}: ignoring ${extra.length} extra tensor(s): ${extra.join(', ')}`);
   const params = new Map<string, Tensor>();
   for (const [name] of parameterShapes(cfg)) {
     const t = st.tensors.get(name)!;
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new NonFiniteError(`${file}: tensor '${name}' holds ${t.data[bad]} at flat index ${bad}; the weights are unusable`);
     const tensor = new Tensor(t.data, t.shape);
     tensor.name = name;
     params.set(name, tensor);

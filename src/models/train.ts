@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileFormatError, InputError } from '../errors.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { lockFolder, removeStaleTemps, userEntries } from '../io/lock.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { makeTrainingData, type TrainingSizes } from '../tasks/datasets.ts';
 import { makeBatch, scoreTrials } from '../tasks/sequences.ts';
@@ -32,6 +33,7 @@ import { evaluateTrials, type EvalResult } from './evaluate.ts';
 import { createModel, saveModel, setTrainable } from './folder.ts';
 import type { SequenceModel } from './model.ts';
 import { initialSelection, learningRate, updateSelection, type SelectionState, type StopRules } from './schedule.ts';
+import { MAX_BATCH, MAX_STEPS, checkAtMost } from '../limits.ts';
 
 /** Options of trainModel. */
 export interface TrainOptions {
@@ -133,8 +135,39 @@ function checkpointPath(out: string): string {
   return path.join(out, 'checkpoint', 'state.safetensors');
 }
 
-/** Train a model (see the file comment); resumes from `<out>/checkpoint` when one exists. */
+/**
+ * Train a model (see the file comment); resumes from `<out>/checkpoint` when one exists. The output folder
+ * is locked for the run (src/io/lock.ts); temp files of a killed earlier run are removed first.
+ */
 export function trainModel(o: TrainOptions): TrainResult {
+  validateTrainOptions(o);
+  const release = lockFolder(o.out, 'train: --out');
+  try {
+    removeStaleTemps(o.out);
+    return trainModelLocked(o);
+  } finally {
+    release();
+  }
+}
+
+function validateTrainOptions(o: TrainOptions): void {
+  for (const [k, v] of Object.entries({ epochs: o.epochs ?? 1, validateEvery: o.validateEvery ?? 1, batchSize: o.batchSize ?? 1, warmup: o.warmup ?? 1 })) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`train: ${k} must be a positive integer, got ${v}`);
+    checkAtMost(`train: ${k}`, v, k === 'batchSize' ? MAX_BATCH : MAX_STEPS);
+  }
+  if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw new InputError(`train: steps must be a positive integer, got ${o.steps}`);
+  if (o.steps !== undefined) checkAtMost('train: steps', o.steps, MAX_STEPS);
+  if (!Number.isSafeInteger(o.seed)) throw new InputError(`train: seed must be an integer, got ${o.seed}`);
+  if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new InputError(`train: --out ${o.out} is a file, not a folder`);
+}
+
+/** Whether `out` holds only what a run killed before its first checkpoint leaves: an empty checkpoint/ folder. */
+function interruptedBeforeFirstCheckpoint(out: string): boolean {
+  const entries = userEntries(out);
+  return entries.every((e) => e === 'checkpoint') && userEntries(path.join(out, 'checkpoint')).length === 0;
+}
+
+function trainModelLocked(o: TrainOptions): TrainResult {
   const epochs = o.epochs ?? 2500;
   const validateEvery = o.validateEvery ?? 5;
   const batchSize = o.batchSize ?? 128;
@@ -143,7 +176,9 @@ export function trainModel(o: TrainOptions): TrainResult {
   const rules: StopRules = { patience: o.patience ?? 300, minDelta: 5e-5, solvedPatience: o.solvedPatience ?? 0, solvedOn: o.solvedOn ?? 'train+val' };
   for (const [k, v] of Object.entries({ epochs, validateEvery, batchSize, warmup })) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`train: ${k} must be a positive integer, got ${v}`);
+    checkAtMost(`train: ${k}`, v, k === 'batchSize' ? MAX_BATCH : MAX_STEPS);
   }
+  if (o.steps !== undefined) checkAtMost('train: steps', o.steps, MAX_STEPS);
   if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw new InputError(`train: steps must be a positive integer, got ${o.steps}`);
   if (!Number.isSafeInteger(o.seed)) throw new InputError(`train: seed must be an integer, got ${o.seed}`);
 
@@ -170,7 +205,7 @@ export function trainModel(o: TrainOptions): TrainResult {
     st = loaded.state;
     best = loaded.best;
     resumed = true;
-  } else if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0) {
+  } else if (fs.existsSync(o.out) && !interruptedBeforeFirstCheckpoint(o.out)) {
     throw new InputError(`train: output folder ${o.out} exists and is not empty (and holds no checkpoint to resume); choose another --out`);
   }
   ensureDir(path.join(o.out, 'checkpoint'));

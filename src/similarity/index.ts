@@ -22,6 +22,7 @@ import * as rsa_ from './rsa.ts';
 import { Rng } from '../util/rng.ts';
 import { resolveMeasure, type MeasureKind, type MeasureOptions } from './registry.ts';
 import { checkMinSamples, checkPair, selectRows } from './util.ts';
+import { checkMeasureMemory } from './memory.ts';
 
 /** Options of `similarity()`. */
 export interface SimilarityOptions extends MeasureOptions {
@@ -52,6 +53,7 @@ export function similarity(name: string, x0: MatrixInput, y0: MatrixInput, opts:
   const sub = opts.subsample;
   if (!sub) {
     checkMinSamples(id, n, m.meta.minSamples);
+    checkMeasureMemory(m.meta, n);
     const r = m.compute(x, y, opts);
     if (!Number.isFinite(r.value)) throw new InputError(`${id}: the computation gave a non-finite value (${r.value}); please report this input`);
     return { ...base, value: r.value, details: r.details };
@@ -59,6 +61,7 @@ export function similarity(name: string, x0: MatrixInput, y0: MatrixInput, opts:
   if (!Number.isInteger(sub.size) || sub.size < 1 || sub.size > n) throw new InputError(`${id}: subsample size must be an integer in [1, ${n}], got ${sub.size}`);
   if (!Number.isInteger(sub.runs) || sub.runs < 1) throw new InputError(`${id}: subsample runs must be a positive integer, got ${sub.runs}`);
   checkMinSamples(id, sub.size, m.meta.minSamples);
+  checkMeasureMemory(m.meta, sub.size);
   const rng = new Rng(sub.seed);
   const values: number[] = [];
   for (let r = 0; r < sub.runs; r++) {
@@ -73,6 +76,7 @@ export function similarity(name: string, x0: MatrixInput, y0: MatrixInput, opts:
 export { resolveMeasure, listMeasures, exampleIds, canonicalName, aliases, FAMILIES, inv } from './registry.ts';
 export type { Measure, MeasureMeta, MeasureOptions, Invariances, MeasureKind, FamilyInfo } from './registry.ts';
 export type { PermutationResult, BootstrapResult } from './inference.ts';
+export { checkMeasureMemory, estimateBytes, maxSamplesFor, memoryBudget } from './memory.ts';
 export { toMat } from './input.ts';
 export type { MatrixInput, NumericArray } from './input.ts';
 export { pearson, spearman, kendallTau, averageRanks } from './rsa.ts';
@@ -86,7 +90,7 @@ function pairInput<A extends unknown[], R>(op: string, f: (x: Mat, y: Mat, ...re
 /** Permutation test of measure `name` between X and Y (see inference.ts). */
 export const permutationTest = (name: string, x: MatrixInput, y: MatrixInput, opts?: Parameters<typeof inference_.permutationTest>[3]): inference_.PermutationResult =>
   inference_.permutationTest(name, toMat(name, 'X', x), toMat(name, 'Y', y), opts);
-/** Percentile bootstrap CI of measure `name` between X and Y (see inference.ts). */
+/** Half-sampling confidence interval of measure `name` between X and Y (see inference.ts). */
 export const bootstrapCi = (name: string, x: MatrixInput, y: MatrixInput, opts?: Parameters<typeof inference_.bootstrapCi>[3]): inference_.BootstrapResult =>
   inference_.bootstrapCi(name, toMat(name, 'X', x), toMat(name, 'Y', y), opts);
 

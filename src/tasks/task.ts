@@ -6,6 +6,7 @@
  * tokens and its trigger function f (applied to the count when `T` is consumed).
  */
 
+import { MAX_COUNT, checkAtMost } from '../limits.ts';
 import { InputError, unknownName } from '../errors.ts';
 import { TRIGGER, VOID, Vocab } from './vocab.ts';
 
@@ -89,7 +90,7 @@ function checkInt(name: string, v: unknown, lo: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo) {
     throw new InputError(`task config: ${name} must be an integer ≥ ${lo}, got ${JSON.stringify(v)}`);
   }
-  return v;
+  return checkAtMost(`task config: ${name}`, v, MAX_COUNT);
 }
 
 /** Validate and complete a configuration for a task (defaults from DEFAULT_CONFIG and the variant). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.ts';
@@ -107,9 +107,17 @@ test('openExperiment refuses another configuration, another experiment, and a fo
   assert.equal(openExperiment(out, 'demo', { steps: 1 }).resumed, true);
   assert.throws(() => openExperiment(out, 'demo', { steps: 2 }), (e: unknown) => e instanceof InputError && /differs in steps/.test(e.message) && /rm -r/.test(e.message) && /--out/.test(e.message) && /--fresh/.test(e.message));
   assert.throws(() => openExperiment(out, 'reproduce', { steps: 1 }), /holds a 'demo' experiment/);
+  assert.throws(() => openExperiment(out, 'reproduce', { steps: 1 }, { fresh: true }), /--fresh does not replace/);
+  // --fresh removes exactly the outputs the record lists (and folders they leave empty), not the user's files.
+  openExperiment(out, 'demo', { steps: 1 }, { outputs: ['models/a', 'report.html'] });
+  mkdirSync(join(out, 'models', 'a'), { recursive: true });
+  writeFileSync(join(out, 'models', 'a', 'w.bin'), 'x');
+  writeFileSync(join(out, 'report.html'), 'x');
   writeFileSync(join(out, 'marker'), 'x');
   assert.equal(openExperiment(out, 'demo', { steps: 2 }, { fresh: true }).resumed, false);
-  assert.ok(!existsSync(join(out, 'marker')), '--fresh removed the old results');
+  assert.ok(!existsSync(join(out, 'models')), '--fresh removed the listed results');
+  assert.ok(!existsSync(join(out, 'report.html')));
+  assert.ok(existsSync(join(out, 'marker')), "--fresh keeps the user's own files");
   const foreign = mkdtempSync(join(tmpdir(), 'mas-foreign-'));
   writeFileSync(join(foreign, 'notes.txt'), 'mine');
   assert.throws(() => openExperiment(foreign, 'demo', {}, { fresh: true }), /holds no experiment/);

@@ -5,6 +5,8 @@ import { readJson } from '../../io/atomic.ts';
 import { writeNpy } from '../../io/npy.ts';
 import { parseSequencesJson, recordActivations } from '../../models/activations.ts';
 import { loadModel } from '../../models/folder.ts';
+import { ownTask } from '../../models/evaluate.ts';
+import { refuseFolderAsFile, refuseOutputInsideInputs, requireExtension } from '../../io/outputs.ts';
 import type { Command } from '../command.ts';
 
 const HELP = `usage: mas activations --model DIR --sequences FILE.json --layer POINT --out X.npy
@@ -42,12 +44,18 @@ export const activationsCommand: Command = {
     for (const k of ['model', 'sequences', 'layer', 'out'] as const) {
       if (values[k] === undefined) throw new InputError(`activations: --${k} is required (see mas activations --help)`);
     }
+    const out = values.out as string;
+    requireExtension(out, '.npy');
+    refuseFolderAsFile(out);
+    refuseOutputInsideInputs(out, [values.model as string, values.sequences as string]);
     const model = loadModel(values.model as string);
+    ownTask(model.config); // the config is checked as \`mas eval\` checks it
     const point = model.resolveHook(values.layer as string);
     const seqs = parseSequencesJson(readJson(values.sequences as string), values.sequences as string);
     const x = recordActivations(model, seqs, point);
-    writeNpy(values.out as string, x.data as Float32Array, x.shape);
-    process.stderr.write(`wrote ${x.shape[0]}×${x.shape[1]} float32 (${point}) to ${values.out}\n`);
+    if (x.shape[0] === 0) throw new InputError(`activations: the sequences in ${values.sequences} hold only padding (P), so there is no row to record`);
+    writeNpy(out, x.data as Float32Array, x.shape);
+    process.stderr.write(`wrote ${x.shape[0]}×${x.shape[1]} float32 (${point}) to ${out}\n`);
     return 0;
   },
 };

@@ -2,9 +2,11 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
-import { writeJsonAtomic } from '../../io/atomic.ts';
+import { ensureDir, writeJsonAtomic } from '../../io/atomic.ts';
+import { refuseOutputInsideInputs } from '../../io/outputs.ts';
 import { compareModels } from '../../experiments/compare.ts';
 import type { Command } from '../command.ts';
+import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 
 const HELP = `usage: mas compare --models DIR DIR [DIR…] --layer POINT --measures NAME[,NAME…]
                    [--subsample 1000] [--runs 10] [--seed S] [--per-count 15] [--json] [--out DIR]
@@ -34,7 +36,7 @@ function int(name: string, v: string | undefined, dflt: number, min: number): nu
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
+  return name === 'subsample' ? n : checkAtMost(`--${name}`, n, MAX_RESAMPLES);
 }
 
 export const compareCommand: Command = {
@@ -66,12 +68,14 @@ export const compareCommand: Command = {
     const measures = (o.measures ?? o.measure ?? 'cka-linear').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const seed = o.seed === undefined ? 0 : Number(o.seed);
     if (!Number.isSafeInteger(seed)) throw new InputError(`--seed must be an integer, got '${o.seed}'`);
+    if (o.out !== undefined) refuseOutputInsideInputs(o.out, models);
     const r = compareModels({
       models, layer: o.layer, measures, seed,
       subsample: int('subsample', o.subsample, 1000, 0), runs: int('runs', o.runs, 10, 1), perCount: int('per-count', o['per-count'], 15, 1),
     });
     if (o.out !== undefined) {
       const p = r.pairs[0];
+      ensureDir(o.out);
       writeJsonAtomic(path.join(o.out, 'similarity.json'), {
         format: 'mas-similarity/1', models: [models[p.a], models[p.b]], layer: o.layer, rows: r.rows, widths: r.widths, stimuli: r.stimuli, subsample: r.subsample,
         values: Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, { value: v.value, std: v.std, kind: v.kind }])),

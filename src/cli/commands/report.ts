@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
+import { requireExtension } from '../../io/outputs.ts';
 import { renderReport } from '../../report/html.ts';
 import { reportFromRuns } from '../../report/fromRuns.ts';
 import type { Command } from '../command.ts';
@@ -26,6 +27,7 @@ export const reportCommand: Command = {
   async run(args) {
     const { values: o, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { out: { type: 'string' }, title: { type: 'string' } } });
     if (positionals.length === 0) throw new InputError('report: give at least one run folder (see mas report --help)');
+    if (o.out !== undefined) requireExtension(o.out, '.html');
     const doc = reportFromRuns(positionals, { title: o.title });
     const out = o.out ?? path.join(positionals[0], 'report.html');
     writeFileAtomic(out, await renderReport(doc));

@@ -16,6 +16,7 @@ import {
 } from '../../similarity/index.ts';
 import type { Mat } from '../../tensor/linalg.ts';
 import type { Command } from '../command.ts';
+import { MAX_RESAMPLES, checkAtMost } from '../../limits.ts';
 
 const HELP = `usage: mas similarity X Y [--measure NAME[,NAME…]] [options]
        mas similarity --list [--json]
@@ -28,8 +29,9 @@ Computation is float64. Inputs are never transposed: a square matrix is read as 
 options:
   --measure, -m NAMES     comma-separated measure ids or aliases (default: cka-linear);
                           see --list, e.g. cka,rsa,svcca-0.99,procrustes-angular,cknna-10
-  --ci                    add a percentile bootstrap confidence interval (rows resampled)
-  --bootstrap N           bootstrap resamples for --ci (default 1000)
+  --ci                    add a confidence interval: half-sampling, subsamples of n/2 distinct rows,
+                          bias-corrected (docs/limits.md § Statistics)
+  --bootstrap N           subsamples for --ci (default 1000)
   --level L               confidence level for --ci (default 0.95)
   --permutations N        add a permutation-test p-value (rows of Y shuffled N times)
   --seed S                seed of every random choice (default 0)
@@ -104,7 +106,7 @@ function posInt(name: string, v: string | undefined, dflt: number, min = 1): num
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new InputError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
+  return name === 'subsample' ? n : checkAtMost(`--${name}`, n, MAX_RESAMPLES);
 }
 
 function load(file: string, key: string | undefined, flatten3d: boolean): Mat & { source: string } {

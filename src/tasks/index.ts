@@ -60,6 +60,7 @@ export * from './vocab.ts';
 export * from './task.ts';
 export * from './causal.ts';
 export * from './arithmetic.ts';
+export * from './counting.ts';
 export * from './sequences.ts';
 export * from './datasets.ts';
 export * from './counterfactual.ts';

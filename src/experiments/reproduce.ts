@@ -230,7 +230,10 @@ export const REPRODUCTIONS: Reproduction[] = [
       const cc = get(`count-count-k${x.k}`);
       const cv = get(`count-cumu_val-k${x.k}`);
       const cross = (r: typeof cc): number | null => (r?.iia ? (r.iia[0][1] + r.iia[1][0]) / 2 : null);
-      const models = (id: string) => (outcomes.get(id)?.result ?? null) as Json;
+      const models = (id: string): Json => {
+        const m = outcomes.get(id)?.result as { val_trial_acc?: number; steps?: number; stop_reason?: string } | null | undefined;
+        return m ? { val_trial_acc: m.val_trial_acc ?? null, steps: m.steps ?? null, stop_reason: m.stop_reason ?? null } : null;
+      };
       const [sa, sb] = s.seeds;
       return {
         within_task_iia: cross(cc),

@@ -99,7 +99,7 @@ export async function runJob(job: JobSpec, ctx: JobContext): Promise<Json> {
     case 'align':
       return runAlignJob(job.args, ctx);
     case 'unwanted':
-      return runUnwantedJob(job.args, ctx);
+      return runUnwantedJob(job.args, ctx) as unknown as Json;
     default:
       throw new InputError(`unknown experiment job kind '${(job as { kind: string }).kind}'`);
   }

@@ -37,8 +37,6 @@ import {
 } from '../tasks/index.ts';
 import { Tensor, noGrad } from '../tensor/tensor.ts';
 import { Rng } from '../util/rng.ts';
-import type { JobContext } from './jobs.ts';
-import type { Json } from './stages.ts';
 
 /** One evaluated alignment: its run folder and which of its models are source and target. */
 export interface UnwantedRun {
@@ -176,8 +174,20 @@ export function unwantedPairs(targetTask: ReturnType<typeof getTask>, targets: r
   return { count, full };
 }
 
-/** Evaluate every run on the same pairs; writes `unwanted.json` into the stage folder. */
-export function runUnwantedJob(a: UnwantedJobArgs, ctx: JobContext): Json {
+/** What runUnwantedJob writes and returns (`unwanted.json`). */
+export interface UnwantedResult {
+  format: 'mas-unwanted/1';
+  models: [string, string];
+  k: number;
+  layer: string;
+  pairs: number;
+  seed: number;
+  methods: Record<string, UnwantedFigures>;
+  wall_s: number;
+}
+
+/** Evaluate every run on the same pairs; writes `unwanted.json` into the stage folder (ctx: the job's stage and experiment folders). */
+export function runUnwantedJob(a: UnwantedJobArgs, ctx: { dir: string; root: string }): UnwantedResult {
   const dirs = a.models.map((m) => path.join(ctx.root, m));
   const models = dirs.map((d) => loadModel(d, { onWarning: () => {} }));
   const point: HookPoint = 'layer.0';
@@ -209,8 +219,8 @@ export function runUnwantedJob(a: UnwantedJobArgs, ctx: JobContext): Json {
     }
     methods[name] = { iia: c / n, unwanted: f / n, both: b / n, pairs: n, direction: `${sIdx}->1` };
   }
-  const doc = { format: 'mas-unwanted/1', models: a.models, k: a.k, layer: point, pairs: a.pairs, seed: a.seed, methods, wall_s: Math.round((performance.now() - t0) / 100) / 10 };
+  const doc: UnwantedResult = { format: 'mas-unwanted/1', models: a.models, k: a.k, layer: point, pairs: a.pairs, seed: a.seed, methods, wall_s: Math.round((performance.now() - t0) / 100) / 10 };
   fs.mkdirSync(ctx.dir, { recursive: true });
   writeJsonAtomic(path.join(ctx.dir, 'unwanted.json'), doc);
-  return doc as unknown as Json;
+  return doc;
 }

@@ -73,7 +73,8 @@ export interface UnwantedFigures {
   direction: string;
 }
 
-interface LoadedRun {
+/** The first k orthonormal columns of every map of a finished alignment run, and its mask. */
+export interface LoadedRun {
   mask: 'fixed' | 'zero';
   k: number;
   /** U per model of the run, [d, k] row-major. */
@@ -81,7 +82,8 @@ interface LoadedRun {
   d: number[];
 }
 
-function loadRun(dir: string, k: number): LoadedRun {
+/** Read a finished alignment run folder (alignment.json, config.json, alignment.safetensors) at subspace k. */
+export function loadRun(dir: string, k: number): LoadedRun {
   const aj = path.join(dir, 'alignment.json');
   if (!fs.existsSync(aj)) throw new InputError(`unwanted exchanges: ${dir} has no alignment.json (the alignment stage has not finished)`);
   const meta = readJson(aj) as { k: number; mask: 'fixed' | 'zero'; map: string; models: unknown[] };
@@ -135,7 +137,7 @@ export function swapAffine(Us: Float32Array, Ut: Float32Array, ds: number, dt: n
 }
 
 /** Per-trial correctness of the target model on pairs' counterfactuals with the intervention of one run. */
-function correctness(target: SequenceModel, vocab: Vocab, point: HookPoint, pairs: readonly CounterfactualPair[], Hs: Float32Array, ds: number, run: LoadedRun, src: number, trg: number): boolean[] {
+export function correctness(target: SequenceModel, vocab: Vocab, point: HookPoint, pairs: readonly CounterfactualPair[], Hs: Float32Array, ds: number, run: LoadedRun, src: number, trg: number): boolean[] {
   const out: boolean[] = [];
   const dt = run.d[trg];
   const bs = 250;

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates the tables of docs/results.md from the run folders of scripts/acceptance-mas.sh (runs/acc).
+# Regenerates tables of docs/results.md without retraining.
+#   scripts/results-doc.sh          print the tables of the committed records docs/results/NAME/LABEL/
+#   scripts/results-doc.sh --write  also rewrite their blocks in docs/results.md (scripts/results-doc.mjs)
+#   scripts/results-doc.sh --runs   the older tables, from the uncommitted run folders of
+#                                   scripts/acceptance-mas*.sh (runs/acc, runs/s2)
 cd "$(dirname "$0")/.."
+if [ "$1" != "--runs" ]; then exec node scripts/results-doc.mjs "$@"; fi
 T() { python3 scripts/results-table.py "$@"; }
 H='| method | k | validation IIA, source→target [95% bootstrap CI] | task accuracy (ceiling) | k = 0 IIA (floor) | steps, ms/step |
 |---|---|---|---|---|---|'

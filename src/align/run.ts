@@ -20,7 +20,7 @@ import { writeSafetensors } from '../io/safetensors.ts';
 import type { HookPoint } from '../models/config.ts';
 import { loadModel } from '../models/folder.ts';
 import type { SequenceModel } from '../models/model.ts';
-import { Vocab, getTask, makeMasData } from '../tasks/index.ts';
+import { Vocab, getTask, makeMasData, withCausalModel } from '../tasks/index.ts';
 import { Tensor, noGrad } from '../tensor/tensor.ts';
 import { Rng } from '../util/rng.ts';
 import type { AlignedModel } from './data.ts';
@@ -75,7 +75,11 @@ export function prepareRun(o: RunAlignOptions, warn: (m: string) => void): { mod
   if (perModelLayer && layerIn.length === 1) throw new SettingError('layer', `${layerIn[0]} resolves to different points per model: ${points.join(', ')}; give one hook point per model`);
   const widths = loaded.map((m, i) => m.hookWidth(points[i]));
   const minWidth = Math.min(...widths);
-  const tasks = loaded.map((m) => getTask(m.config.task, { ...m.config.task_config }));
+  const causal = o.settings.causalModel;
+  const tasks = loaded.map((m) => {
+    const t = getTask(m.config.task, { ...m.config.task_config });
+    return causal === undefined ? t : withCausalModel(t, causal);
+  });
   const { labels: variables, perModel } = resolveVariables(o.settings.variables, n);
   if (preset.mask === 'zero' && !variables.every((v) => v === 'full')) {
     // ZeroMask replaces the target's whole state, while a single-variable counterfactual keeps the

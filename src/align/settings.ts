@@ -44,6 +44,8 @@ export interface AlignSettings {
   modelVariables?: string[][];
   /** Value filter: pairs only at positions whose swapped variable lies in [lo, hi] (source and target). */
   values?: [number, number];
+  /** Counting causal model of every model's task (tasks/counting.ts, e.g. `count-up-incr` for `incr`); default Count-Up-Down. */
+  causalModel?: string;
   /** Directions with the behavioural loss, replacing the method's. */
   T?: Direction[];
   /** Directions with the CL loss, replacing the method's. */

@@ -15,9 +15,15 @@ export interface AlignJobArgs {
   /** Model folders relative to the experiment folder. */
   models: string[];
   layer: string;
+  /** Per-model hook points (one per model), overriding `layer`. */
+  layers?: string[];
   /** Subspace size k (stitching: the rank). */
   k: number;
   variable: string;
+  /** Blocks with per-model names (e.g. [['count', 'cumu_val']]), overriding `variable`. */
+  variables?: (string | string[])[];
+  /** Value filter: pairs only where the swapped variables lie in [lo, hi] (the reference's keep_varb_vals). */
+  values?: [number, number];
   steps: number;
   batchSize?: number;
   lr?: number;
@@ -40,8 +46,9 @@ export function runAlignJob(a: AlignJobArgs, ctx: JobContext): Json {
     modelDirs: a.models.map((m) => path.join(ctx.root, m)),
     settings: {
       method: a.method,
-      layer: a.layer,
-      variables: [a.variable],
+      layer: a.layers ?? a.layer,
+      variables: a.variables ?? [a.variable],
+      ...(a.values !== undefined ? { values: a.values } : {}),
       subspace: a.k,
       steps: a.steps,
       ...(a.batchSize !== undefined ? { batch: a.batchSize } : {}),

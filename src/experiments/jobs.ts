@@ -13,6 +13,7 @@ import { trainModel, type TrainOptions } from '../models/train.ts';
 import { runAlignJob, type AlignJobArgs } from './align-job.ts';
 import { compareModels } from './compare.ts';
 import type { JobContext, Json } from './types.ts';
+import { runUnwantedJob, type UnwantedJobArgs } from './unwanted.ts';
 
 /**
  * Arguments of a training job: trainModel's options minus what the stage runner supplies (folder,
@@ -33,7 +34,11 @@ export interface SimilarityJobArgs {
 }
 
 /** A job and its arguments. */
-export type JobSpec = { kind: 'train'; args: TrainJobArgs } | { kind: 'align'; args: AlignJobArgs } | { kind: 'similarity'; args: SimilarityJobArgs };
+export type JobSpec =
+  | { kind: 'train'; args: TrainJobArgs }
+  | { kind: 'align'; args: AlignJobArgs }
+  | { kind: 'similarity'; args: SimilarityJobArgs }
+  | { kind: 'unwanted'; args: UnwantedJobArgs };
 
 export type { JobContext } from './types.ts';
 
@@ -93,6 +98,8 @@ export async function runJob(job: JobSpec, ctx: JobContext): Promise<Json> {
       return runSimilarityJob(job.args, ctx);
     case 'align':
       return runAlignJob(job.args, ctx);
+    case 'unwanted':
+      return runUnwantedJob(job.args, ctx) as unknown as Json;
     default:
       throw new InputError(`unknown experiment job kind '${(job as { kind: string }).kind}'`);
   }

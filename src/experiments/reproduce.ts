@@ -6,14 +6,15 @@
  */
 import * as path from 'node:path';
 import { InputError, unknownName } from '../errors.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { parseAlignRecord } from '../io/run-record.ts';
 import { lockFolder, removeStaleTemps } from '../io/lock.ts';
 import { renderReport } from '../report/html.ts';
 import { reportFromRuns } from '../report/fromRuns.ts';
 import type { AlignJobArgs } from './align-job.ts';
 import { demoSettings, modelId, type DemoSettings } from './demo.ts';
-import type { JobSpec } from './jobs.ts';
+import type { JobSpec, TrainJobArgs } from './jobs.ts';
+import { aggregateSeeds, originalOutcomes, replicateSettings, replicateStages, summarizeStages } from './seeds.ts';
 import { openExperiment, runStages, type Json, type Stage, type StageOutcome } from './stages.ts';
 
 /** One reproduction. */
@@ -25,6 +26,8 @@ export interface Reproduction {
   stages(s: DemoSettings): Stage[];
   /** Headline lines computed from the finished stages' results (first in the report and on stdout). */
   summary?(results: (id: string) => Json | null, s: DemoSettings): string[];
+  /** The figures of one run (one model seed set), for `--json` (default: every stage's figures). */
+  summarize?(outcomes: Map<string, StageOutcome>, s: DemoSettings): Json;
 }
 
 const A = 0;
@@ -155,7 +158,119 @@ export const REPRODUCTIONS: Reproduction[] = [
         alignStage(s, 'rsa-cka', 'mas-embedding-k16', 'MAS embedding, k = 16, variable full', 'mas', [a, b], 16, EMBEDDING)];
     },
   },
+  {
+    name: 'unwanted-exchanges',
+    description:
+      "Paper v1: MAS is more resistant to unwanted exchanges than earlier causal similarity methods. The single variable `count` is aligned with MAS (GRU ↔ GRU, all four directions), rank-k stitching (0→1) and DAS (in GRU 1), all at the same k, then evaluated on count-only pairs whose source and target positions are in different phases: `iia` = the trial follows the count-only counterfactual, `unwanted` = it follows the counterfactual of taking over the source's phase and count instead.",
+    stages(s) {
+      const [a, b] = s.seeds.map((x) => modelId('gru', x));
+      const k = unwantedK(s);
+      const name = 'unwanted-exchanges';
+      const mas = `${name}/align/mas-count-k${k}`;
+      const stitch = `${name}/align/stitch-count-r${k}`;
+      const das = `${name}/align/das-count-k${k}`;
+      return [trainStage(s, 'gru', s.seeds[A]), trainStage(s, 'gru', s.seeds[B]),
+        alignStage(s, name, `mas-count-k${k}`, `MAS GRU ↔ GRU, k = ${k}, variable count`, 'mas', [a, b], k, COUNT),
+        alignStage(s, name, `stitch-count-r${k}`, `stitching 0→1, rank ${k}, variable count`, 'stitch', [a, b], k, { ...COUNT, steps: s.singleDirectionSteps }),
+        alignStage(s, name, `das-count-k${k}`, `DAS in GRU ${s.seeds[B]}, k = ${k}, variable count`, 'das', [b], k, { ...COUNT, steps: s.singleDirectionSteps }),
+        {
+          id: `${name}/evaluate`,
+          title: 'unwanted exchanges: count-only pairs across phases',
+          deps: [a, b, mas, stitch, das],
+          job: {
+            kind: 'unwanted',
+            args: {
+              models: [a, b],
+              runs: { mas: { run: mas, source: 0, src: 0, trg: 1 }, stitch: { run: stitch, source: 0, src: 0, trg: 1 }, das: { run: das, source: 1, src: 0, trg: 0 }, 'mas-within': { run: mas, source: 1, src: 1, trg: 1 } },
+              k,
+              pairs: s.quick ? 200 : 1000,
+              seed: 7,
+            },
+          },
+        }];
+    },
+    summarize(outcomes) {
+      const ev = outcomes.get('unwanted-exchanges/evaluate')?.result as { methods?: Record<string, { iia: number; unwanted: number; both: number; pairs: number; direction: string }>; k?: number } | undefined;
+      if (!ev?.methods) {
+        const none: Json = { methods: null };
+        return none;
+      }
+      const pick = (m: string) => ({ iia: ev.methods![m].iia, unwanted: ev.methods![m].unwanted });
+      const aligned = (id: string) => (outcomes.get(`unwanted-exchanges/align/${id}`)?.result ?? null) as { iia?: number[][] } | null;
+      const k = ev.k ?? 0;
+      return {
+        methods: { mas: pick('mas'), stitch: pick('stitch'), das: pick('das') },
+        k,
+        details: {
+          per_method: ev.methods as unknown as Json,
+          validation_iia: { mas: aligned(`mas-count-k${k}`)?.iia ?? null, stitch: aligned(`stitch-count-r${k}`)?.iia ?? null, das: aligned(`das-count-k${k}`)?.iia ?? null } as unknown as Json,
+        },
+      };
+    },
+  },
+  {
+    name: 'cross-task',
+    description:
+      'Aligning Count (Multi-Object GRU) with Cumu Val (Arithmetic GRU) gives lower IIA than Count with Count (two Multi-Object seeds). The GRUs are trained with the author\'s stopping rule (300 validations without improvement); both alignments are MAS on the value range the two variables share.',
+    stages(s) {
+      const x = crossTaskSettings(s);
+      const name = 'cross-task';
+      const [sa, sb] = s.seeds;
+      const moA = `models/multi-object-gru-${sa}`;
+      const moB = `models/multi-object-gru-${sb}`;
+      const ar = `models/arithmetic-gru-${sa}`;
+      const train = (id: string, task: string, seed: number, args: Omit<TrainJobArgs, 'arch' | 'seed' | 'task'>): Stage => ({ id, title: `train ${task} GRU seed ${seed} (author's stopping rule)`, job: { kind: 'train', args: { task, arch: 'gru', seed, ...args } } });
+      const extra = { values: x.values, ...COUNT };
+      return [train(moA, 'multi-object', sa, x.multiObject), train(moB, 'multi-object', sb, x.multiObject), train(ar, 'arithmetic', sa, x.arithmetic),
+        alignStage(s, name, `count-count-k${x.k}`, `MAS Count ↔ Count (Multi-Object seeds), k = ${x.k}, values ${x.values.join('-')}`, 'mas', [moA, moB], x.k, extra),
+        alignStage(s, name, `count-cumu_val-k${x.k}`, `MAS Count ↔ Cumu Val (Multi-Object ↔ Arithmetic), k = ${x.k}, values ${x.values.join('-')}`, 'mas', [moA, ar], x.k, { ...extra, variables: [['count', 'cumu_val']] })];
+    },
+    summarize(outcomes, s) {
+      const x = crossTaskSettings(s);
+      const get = (id: string) => (outcomes.get(`cross-task/align/${id}`)?.result ?? null) as { iia?: number[][]; task_accuracy?: number[]; steps?: number; stop_reason?: string } | null;
+      const cc = get(`count-count-k${x.k}`);
+      const cv = get(`count-cumu_val-k${x.k}`);
+      const cross = (r: typeof cc): number | null => (r?.iia ? (r.iia[0][1] + r.iia[1][0]) / 2 : null);
+      const models = (id: string): Json => {
+        const m = outcomes.get(id)?.result as { val_trial_acc?: number; steps?: number; stop_reason?: string } | null | undefined;
+        return m ? { val_trial_acc: m.val_trial_acc ?? null, steps: m.steps ?? null, stop_reason: m.stop_reason ?? null } : null;
+      };
+      const [sa, sb] = s.seeds;
+      return {
+        within_task_iia: cross(cc),
+        cross_task_iia: cross(cv),
+        k: x.k,
+        values: x.values,
+        count_count: { iia: (cc?.iia ?? null) as Json, task_accuracy: (cc?.task_accuracy ?? null) as Json, steps: cc?.steps ?? null, stop_reason: cc?.stop_reason ?? null },
+        count_cumu_val: { iia: (cv?.iia ?? null) as Json, task_accuracy: (cv?.task_accuracy ?? null) as Json, steps: cv?.steps ?? null, stop_reason: cv?.stop_reason ?? null },
+        models: { multi_object_a: models(`models/multi-object-gru-${sa}`), multi_object_b: models(`models/multi-object-gru-${sb}`), arithmetic: models(`models/arithmetic-gru-${sa}`) },
+      };
+    },
+  },
 ];
+
+/** k of the unwanted-exchanges alignments (the same for MAS, stitching and DAS). */
+function unwantedK(s: DemoSettings): number {
+  return s.quick ? 4 : 16;
+}
+
+/**
+ * Cross-task settings: the author's stopping rule (training ends after 300 validations without
+ * improvement, tasks and models otherwise at their defaults; the quick run uses the demo's tiny models),
+ * the shared value range of Count (0..max_count) and Cumu Val (0..max_value), and k.
+ */
+export function crossTaskSettings(s: DemoSettings): { multiObject: Omit<TrainJobArgs, 'arch' | 'seed' | 'task'>; arithmetic: Omit<TrainJobArgs, 'arch' | 'seed' | 'task'>; values: [number, number]; k: number } {
+  if (s.quick) {
+    const maxCount = s.train.taskConfig?.max_count ?? 6;
+    return {
+      multiObject: s.train,
+      arithmetic: { ...s.train, taskConfig: { min_count: 1, max_count: 3, hold_outs: [], max_value: maxCount } },
+      values: [0, maxCount],
+      k: 4,
+    };
+  }
+  return { multiObject: { validateEvery: 5, patience: 300 }, arithmetic: { validateEvery: 5, patience: 300 }, values: [0, 20], k: 32 };
+}
 
 /** The reproduction called `name` (InputError with suggestions otherwise). */
 export function getReproduction(name: string): Reproduction {
@@ -178,7 +293,9 @@ export function stageCommand(job: JobSpec, dir: string): string {
     }
     case 'align': {
       const a = job.args;
-      const parts = [`mas align --method ${a.method} --models ${a.models.join(' ')} --layer ${a.layer} --variable ${a.variable} --subspace ${a.k} --steps ${a.steps}`];
+      const variable = a.variables ? a.variables.map((v) => (typeof v === 'string' ? v : v.join(','))).join(' ') : a.variable;
+      const parts = [`mas align --method ${a.method} --models ${a.models.join(' ')} --layer ${a.layers ? a.layers.join(',') : a.layer} --variable ${variable} --subspace ${a.k} --steps ${a.steps}`];
+      if (a.values !== undefined) parts.push(`--values ${a.values[0]}-${a.values[1]}`);
       if (a.batchSize !== undefined) parts.push(`--batch ${a.batchSize}`);
       if (a.lr !== undefined) parts.push(`--lr ${a.lr}`);
       if (a.nTrain !== undefined) parts.push(`--train-pairs ${a.nTrain}`);
@@ -194,6 +311,10 @@ export function stageCommand(job: JobSpec, dir: string): string {
       const a = job.args;
       return `mas compare --models ${a.models.join(' ')} --layer ${a.layer} --measures ${a.measures.join(',')} --subsample ${a.subsample} --runs ${a.runs} --seed ${a.seed} --per-count ${a.perCount} --out ${dir}`;
     }
+    case 'unwanted': {
+      const a = job.args;
+      return `(in-process) evaluate ${Object.entries(a.runs).map(([m, r]) => `${m}=${r.run}`).join(' ')} on ${a.pairs} count-only pairs across phases (k = ${a.k}, seed ${a.seed}) → ${dir}/unwanted.json`;
+    }
   }
 }
 
@@ -204,36 +325,78 @@ export interface ReproduceOptions {
   fresh?: boolean;
   jobs?: number;
   quiet?: boolean;
+  /** Independent model seed sets (default 1). */
+  seeds?: number;
   log?: (line: string) => void;
 }
 
-/** Run (or resume) one reproduction; returns the path of its report. */
-export async function runReproduction(name: string, o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[] }> {
+/**
+ * Run (or resume) one reproduction, `seeds` times with independent model seeds (seeds.ts); writes
+ * `<out>/NAME/report.html`, `<out>/NAME/result.json` (the figures: one seed's, or mean, sd and per-seed
+ * values) and `<out>/NAME/config.json` (settings, seeds and the stage commands).
+ */
+export async function runReproduction(name: string, o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[]; result: Json }> {
   const r = getReproduction(name);
-  const s = demoSettings(o.quick ?? false);
-  const stages = r.stages(s);
-  if (stages.length === 0) throw new InputError(`reproduction ${name} has no stages`);
+  const n = o.seeds ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`--seeds must be a positive integer, got ${n}`);
+  const s0 = demoSettings(o.quick ?? false);
+  const all: Stage[] = [];
+  const reps: Replicate[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = replicateSettings(s0, i);
+    const rep = replicateStages(r.stages(s), name, i);
+    reps.push({ ...rep, s });
+    for (const st of rep.stages) if (!all.some((x) => x.id === st.id)) all.push(st);
+  }
+  if (all.length === 0) throw new InputError(`reproduction ${name} has no stages`);
   const release = lockFolder(o.out, 'reproduce: --out');
   try {
-    openExperiment(o.out, 'reproduce', s as unknown as Json, { fresh: o.fresh, outputs: [...stages.map((x) => x.id), `${name}/report.html`] });
+    const outputs = [...all.map((x) => x.id), `${name}/report.html`, `${name}/result.json`, `${name}/config.json`];
+    openExperiment(o.out, 'reproduce', s0 as unknown as Json, { fresh: o.fresh, outputs });
     removeStaleTemps(o.out);
-    return await finishReproduction(name, r, s, stages, o);
+    return await finishReproduction(name, r, s0, all, reps, o);
   } finally {
     release();
   }
 }
 
-async function finishReproduction(name: string, r: Reproduction, s: DemoSettings, stages: Stage[], o: ReproduceOptions): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[] }> {
-  const outcomes = await runStages(stages, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log });
-  const modelDirs = [...new Set(stages.filter((x) => x.job.kind === 'train').map((x) => path.join(o.out, x.id)))];
+type Replicate = { stages: Stage[]; original: Map<string, string>; s: DemoSettings };
+
+async function finishReproduction(
+  name: string,
+  r: Reproduction,
+  s0: DemoSettings,
+  all: Stage[],
+  reps: Replicate[],
+  o: ReproduceOptions,
+): Promise<{ report: string; outcomes: Map<string, StageOutcome>; summary: string[]; result: Json }> {
+  const outcomes = await runStages(all, { out: o.out, jobs: o.jobs, quiet: o.quiet, log: o.log });
+  const summaries = reps.map((rep) => {
+    const view = originalOutcomes(new Map(rep.stages.map((st) => [st.id, outcomes.get(st.id)!])), rep.original);
+    return r.summarize ? r.summarize(view, rep.s) : summarizeStages(view, name);
+  });
+  const result = aggregateSeeds(summaries, reps.map((rep) => rep.s.seeds));
+  const modelDirs = [...new Set(all.filter((x) => x.job.kind === 'train').map((x) => path.join(o.out, x.id)))];
   const doc = reportFromRuns([...modelDirs, path.join(o.out, name)], { title: `Reproduction: ${name}` });
+  // Headline lines: the first replicate's stages, under their original ids.
+  const first = originalOutcomes(new Map(reps[0].stages.map((st) => [st.id, outcomes.get(st.id)!])), reps[0].original);
   const results = (id: string): Json | null => {
-    const oc = outcomes.get(id);
+    const oc = first.get(id);
     return oc && oc.status !== 'left-out' ? oc.result : null;
   };
-  const headline = r.summary ? r.summary(results, s) : [];
+  const headline = r.summary ? r.summary(results, reps[0].s) : [];
   doc.summary = [r.description, ...headline, ...doc.summary];
   const report = path.join(o.out, name, 'report.html');
   writeFileAtomic(report, await renderReport(doc));
-  return { report, outcomes, summary: headline };
+  writeJsonAtomic(path.join(o.out, name, 'result.json'), result, { nonFinite: 'string' });
+  writeJsonAtomic(path.join(o.out, name, 'config.json'), {
+    format: 'mas-reproduction/1',
+    name,
+    description: r.description,
+    quick: o.quick ?? false,
+    seeds: reps.map((rep) => rep.s.seeds),
+    settings: s0 as unknown as Json,
+    commands: all.map((st) => stageCommand(st.job, st.id)),
+  });
+  return { report, outcomes, summary: headline, result };
 }

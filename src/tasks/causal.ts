@@ -46,6 +46,8 @@ export interface CausalModel {
   emit(state: CausalState, rng: Rng): Emission;
   /** Whether a position with this input token is eligible for interventions (tasks.md §7.2). */
   isEligibleInput(x: string): boolean;
+  /** Optional further rule on the post-token state of an eligible position (default: every state). */
+  isEligibleState?(state: CausalState): boolean;
 }
 
 /** One full step: update, optional intervention, emit (tasks.md §4.2). */
@@ -83,15 +85,30 @@ export function continueFrom(
   rng: Rng,
   maxSteps = 100_000,
 ): { tokens: string[]; mask: number[]; states: CausalState[] } {
+  const r = tryContinueFrom(model, state, rng, () => true, maxSteps);
+  if (!r) throw new InputError(`continueFrom: the state ${JSON.stringify(state)} has ended (emits P) before any E`);
+  return r;
+}
+
+/**
+ * continueFrom that returns null instead of throwing when the continuation emits `P` before `E`, or a
+ * token `valid` rejects (e.g. an arithmetic result outside the vocabulary). InputError if no `E` comes
+ * within maxSteps.
+ */
+export function tryContinueFrom(
+  model: CausalModel,
+  state: CausalState,
+  rng: Rng,
+  valid: (token: string) => boolean,
+  maxSteps = 100_000,
+): { tokens: string[]; mask: number[]; states: CausalState[] } | null {
   const tokens: string[] = [];
   const mask: number[] = [];
   const states: CausalState[] = [];
   let s = state;
   for (let i = 0; i < maxSteps; i++) {
     const e = model.emit(s, rng);
-    if (e.token === PAD) {
-      throw new InputError(`continueFrom: the state ${JSON.stringify(s)} has ended (emits P) before any E`);
-    }
+    if (e.token === PAD || !valid(e.token)) return null;
     tokens.push(e.token);
     mask.push(e.mask);
     if (e.token === EOS) return { tokens, mask, states };

@@ -12,7 +12,7 @@
 import { InputError } from '../errors.ts';
 import { Rng } from '../util/rng.ts';
 import type { CausalModel, CausalState } from './causal.ts';
-import { continueFrom, traceStates } from './causal.ts';
+import { traceStates, tryContinueFrom } from './causal.ts';
 import type { SequenceBatch, Trial } from './sequences.ts';
 import { makeBatch, modelOf } from './sequences.ts';
 import type { Task } from './task.ts';
@@ -27,11 +27,54 @@ export type ObjCountMode = 'target' | 'random';
 /** A swapped key pair: [target key, source key]. */
 export type KeyPair = readonly [string, string];
 
-/** Positions of a trial whose input token is eligible for interventions (tasks.md §7.2). */
-export function eligiblePositions(model: CausalModel, tokens: readonly string[]): number[] {
+/**
+ * Positions of a trial whose input token is eligible for interventions (tasks.md §7.2). With the trial's
+ * post-token states, also the model's state rule (isEligibleState) and a value filter.
+ */
+export function eligiblePositions(model: CausalModel, tokens: readonly string[], states?: readonly CausalState[], filter?: ValueFilter): number[] {
   const out: number[] = [];
-  for (let p = 0; p < tokens.length; p++) if (model.isEligibleInput(tokens[p])) out.push(p);
+  for (let p = 0; p < tokens.length; p++) {
+    if (!model.isEligibleInput(tokens[p])) continue;
+    if (states) {
+      if (model.isEligibleState && !model.isEligibleState(states[p])) continue;
+      if (filter && !passesFilter(states[p], filter)) continue;
+    }
+    out.push(p);
+  }
   return out;
+}
+
+/**
+ * A filter on the values of the post-token state at a candidate position, as the reference's
+ * `keep_varb_vals_filter` / `excl_varb_vals_filter` (filters.py): e.g. `{keep: {count: [1, …, 10]}}`.
+ * Reference: it filters the source's post-token and the target's pre-token values; we filter the
+ * post-token values of both (the states that are swapped).
+ */
+export interface ValueFilter {
+  /** Keep only positions whose value of each listed variable is one of these. */
+  readonly keep?: Readonly<Record<string, readonly number[]>>;
+  /** Drop positions whose value of a listed variable is one of these. */
+  readonly exclude?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Whether a state passes a value filter. */
+export function passesFilter(s: CausalState, f: ValueFilter): boolean {
+  for (const [k, vals] of Object.entries(f.keep ?? {})) if (!vals.includes(s[k])) return false;
+  for (const [k, vals] of Object.entries(f.exclude ?? {})) if (vals.includes(s[k])) return false;
+  return true;
+}
+
+/** InputError unless every variable a filter names belongs to the model. */
+export function checkFilter(model: CausalModel, f: ValueFilter | undefined, side: string): void {
+  if (!f) return;
+  for (const k of [...Object.keys(f.keep ?? {}), ...Object.keys(f.exclude ?? {})]) {
+    if (!model.variables.includes(k)) {
+      throw new InputError(`counterfactual: the ${side} value filter names '${k}', which task '${model.task.id}' does not have (has ${model.variables.join(', ')})`);
+    }
+  }
+  for (const [k, vals] of Object.entries(f.keep ?? {})) {
+    if (vals.length === 0) throw new InputError(`counterfactual: the ${side} value filter keeps no value of '${k}' (empty value range)`);
+  }
 }
 
 /**
@@ -86,10 +129,21 @@ function withCount(model: CausalModel, s: CausalState, objCount: number | undefi
   return objCount === undefined ? s : Object.freeze({ ...s, [model.countKey]: objCount });
 }
 
+/** The continuation from V*, or null if it emits `P` or a token outside the task's vocabulary. */
+function continuation(model: CausalModel, vStar: CausalState, rng: Rng): { tokens: string[]; mask: number[] } | null {
+  const vocab = model.task.vocab;
+  return tryContinueFrom(model, vStar, rng, (t) => vocab.has(t));
+}
+
+function invalid(where: string, vStar: CausalState): never {
+  throw new InputError(`${where}: the continuation from ${JSON.stringify(vStar)} ends without E or leaves the vocabulary (e.g. an arithmetic result outside 0..max_value)`);
+}
+
 /**
  * Indywise counterfactual (tasks.md §7.3): target prefix 0..pt with its own mask, then the continuation
  * from V*. With no keys (null variable) the counterfactual is the unchanged target.
- * objCount overrides the target's obj_count (the reference's random draw).
+ * objCount overrides the target's obj_count (the reference's random draw). InputError when the
+ * continuation is invalid (see buildIndywise).
  */
 export function indywiseCounterfactual(
   model: CausalModel,
@@ -100,25 +154,41 @@ export function indywiseCounterfactual(
   rng: Rng,
   objCount?: number,
 ): Counterfactual {
+  const r = buildIndywise(model, target, pt, sourceState, keys, rng, objCount);
+  if (r.cf === null) invalid('indywiseCounterfactual', r.vStar);
+  return r.cf;
+}
+
+/** indywiseCounterfactual, with cf = null when the continuation emits `P` or a token outside the vocabulary. */
+export function buildIndywise(
+  model: CausalModel,
+  target: Trial,
+  pt: number,
+  sourceState: CausalState,
+  keys: readonly KeyPair[],
+  rng: Rng,
+  objCount?: number,
+): { cf: Counterfactual | null; vStar: CausalState } {
   const L = target.tokens.length;
   if (!Number.isInteger(pt) || pt < 0 || pt >= L - 1) throw new InputError(`indywiseCounterfactual: p_t = ${pt} outside [0, ${L - 1})`);
   const states = traceStates(model, target.tokens.slice(0, pt + 1), target.count);
   const ts = withCount(model, states[pt], objCount);
   const vStar = intervenedState(model, ts, sourceState, keys);
-  if (keys.length === 0) return { tokens: [...target.tokens], taskMask: Uint8Array.from(target.taskMask), targetState: ts, intervened: vStar };
-  const cont = continueFrom(model, vStar, rng);
+  if (keys.length === 0) return { cf: { tokens: [...target.tokens], taskMask: Uint8Array.from(target.taskMask), targetState: ts, intervened: vStar }, vStar };
+  const cont = continuation(model, vStar, rng);
+  if (!cont) return { cf: null, vStar };
   const tokens = [...target.tokens.slice(0, pt + 1), ...cont.tokens];
   const taskMask = new Uint8Array(tokens.length);
   taskMask.set(target.taskMask.subarray(0, pt + 1), 0);
   taskMask.set(cont.mask, pt + 1);
-  return { tokens, taskMask, targetState: ts, intervened: vStar };
+  return { cf: { tokens, taskMask, targetState: ts, intervened: vStar }, vStar };
 }
 
 /**
  * Stepwise counterfactual (tasks.md §7.4): prefix = target tokens 0..p, positions at or after the
  * target's `E` replaced by the filler (no-ops for the state); task mask 0 on the prefix; then the
  * continuation from V*. With no keys (null variable) the tokens are the unchanged target, and the mask
- * is zeroed on 0..p as for every stepwise pair.
+ * is zeroed on 0..p as for every stepwise pair. InputError when the continuation is invalid.
  */
 export function stepwiseCounterfactual(
   model: CausalModel,
@@ -129,6 +199,21 @@ export function stepwiseCounterfactual(
   rng: Rng,
   objCount?: number,
 ): Counterfactual {
+  const r = buildStepwise(model, target, p, sourceState, keys, rng, objCount);
+  if (r.cf === null) invalid('stepwiseCounterfactual', r.vStar);
+  return r.cf;
+}
+
+/** stepwiseCounterfactual, with cf = null when the continuation emits `P` or a token outside the vocabulary. */
+export function buildStepwise(
+  model: CausalModel,
+  target: Trial,
+  p: number,
+  sourceState: CausalState,
+  keys: readonly KeyPair[],
+  rng: Rng,
+  objCount?: number,
+): { cf: Counterfactual | null; vStar: CausalState } {
   if (!Number.isInteger(p) || p < 0) throw new InputError(`stepwiseCounterfactual: p = ${p} must be an integer ≥ 0`);
   let end = target.tokens.indexOf(EOS);
   if (end < 0) end = target.tokens.length;
@@ -140,15 +225,16 @@ export function stepwiseCounterfactual(
     if (p >= target.tokens.length - 1) throw new InputError(`stepwiseCounterfactual: null variable needs p = ${p} < target length − 1 = ${target.tokens.length - 1}`);
     const taskMask = Uint8Array.from(target.taskMask);
     taskMask.fill(0, 0, p + 1);
-    return { tokens: [...target.tokens], taskMask, targetState: ts, intervened: vStar };
+    return { cf: { tokens: [...target.tokens], taskMask, targetState: ts, intervened: vStar }, vStar };
   }
   const prefix = target.tokens.slice(0, nReal);
   while (prefix.length < p + 1) prefix.push(model.task.filler);
-  const cont = continueFrom(model, vStar, rng);
+  const cont = continuation(model, vStar, rng);
+  if (!cont) return { cf: null, vStar };
   const tokens = [...prefix, ...cont.tokens];
   const taskMask = new Uint8Array(tokens.length);
   taskMask.set(cont.mask, p + 1);
-  return { tokens, taskMask, targetState: ts, intervened: vStar };
+  return { cf: { tokens, taskMask, targetState: ts, intervened: vStar }, vStar };
 }
 
 /** A natural position (sequence j, position q) of the target split. */
@@ -223,17 +309,26 @@ export interface CounterfactualOptions {
   readonly randomObjCounts?: readonly number[];
   /** Run the CL lookup (indywise only; default true). */
   readonly clLookup?: boolean;
+  /** Value filter on the source's post-token state at p_s (the reference's keep/excl_varb_vals). */
+  readonly sourceFilter?: ValueFilter;
+  /** Value filter on the target's post-token state at p_t. */
+  readonly targetFilter?: ValueFilter;
+  /** Further rule on a drawn pair (source state at p_s, target state at p_t); rejected pairs are redrawn. */
+  readonly accept?: (source: CausalState, target: CausalState) => boolean;
   /**
-   * Value filter (the reference's keep/excl_varb_vals): only positions whose post-token state passes
-   * `source` (resp. `target`) are drawn; sequences without such a position are never used. Stepwise
-   * pairs filter the shared position p by the source state only.
+   * Value filter as predicates (the reference's keep/excl_varb_vals; used by align's --values): only
+   * positions whose post-token state passes `source` (resp. `target`) are drawn; targets without such a
+   * position are skipped. Stepwise pairs filter the shared position p by the source state only.
    */
   readonly keep?: { readonly source?: (s: CausalState) => boolean; readonly target?: (s: CausalState) => boolean };
 }
 
+/** Draws of (source, p_s, p_t) per target before the target is skipped. */
+const MAX_DRAWS = 200;
+
 /** One counterfactual pair. */
 export interface CounterfactualPair {
-  /** Index of the target trial in the target split (= pair index). */
+  /** Index of the target trial in the target split (= pair index, unless targets were skipped). */
   readonly targetIndex: number;
   /** Index of the source trial in the source split. */
   readonly sourceIndex: number;
@@ -262,7 +357,14 @@ export function pairStream(split: string, source: number | string, target: numbe
   return `${split}/${source}->${target}/${variable}`;
 }
 
-/** Build n counterfactual pairs for one (split, direction, variable) (tasks.md §7). */
+/**
+ * Build n counterfactual pairs for one (split, direction, variable) (tasks.md §7). Pair i uses the
+ * i-th target; a drawn (source, p_s, p_t) whose continuation is invalid (arithmetic results outside
+ * the vocabulary, `P` before `E`) or that `accept` rejects is redrawn (up to 200 times). A target
+ * without any eligible position that passes targetFilter, or with no valid draw, is skipped, and the
+ * targets are cycled so that there are still n pairs. InputError when no target yields a pair (an
+ * empty value range after filtering).
+ */
 export function makeCounterfactualPairs(opts: CounterfactualOptions): CounterfactualPair[] {
   const mode = opts.mode ?? 'indywise';
   if (mode !== 'indywise' && mode !== 'stepwise') throw new InputError(`counterfactual: unknown mode '${String(mode)}' (valid: indywise, stepwise)`);
@@ -281,6 +383,8 @@ export function makeCounterfactualPairs(opts: CounterfactualOptions): Counterfac
     throw new InputError(`counterfactual: the null variable applies to within-model directions only (target '${opts.target.task.id}', source '${opts.source.task.id}')`);
   }
   const keys = variableKeys(tModel, sModel, opts.variable, opts.sourceKeys);
+  checkFilter(sModel, opts.sourceFilter, 'source');
+  checkFilter(tModel, opts.targetFilter, 'target');
   const randomCounts = opts.randomObjCounts ?? allowedCounts(opts.target.task, true);
   if (objMode === 'random' && randomCounts.length === 0) throw new InputError('counterfactual: randomObjCounts is empty');
   const root = new Rng(opts.seed).fork(opts.stream ?? 'counterfactual');
@@ -288,6 +392,19 @@ export function makeCounterfactualPairs(opts: CounterfactualOptions): Counterfac
   const clRng = root.fork('cl');
   const doCl = mode === 'indywise' && (opts.clLookup ?? true);
   const clIndex = doCl ? new ClIndex(tModel, tTrials) : null;
+  const sCache = new Map<number, { states: CausalState[]; elig: number[] }>();
+  const sourceSide = (j: number): { states: CausalState[]; elig: number[] } => {
+    let c = sCache.get(j);
+    if (!c) {
+      const tr = sTrials[j];
+      const states = traceStates(sModel, tr.tokens, tr.count);
+      const keepS = opts.keep?.source;
+      const elig = eligiblePositions(sModel, tr.tokens, states, opts.sourceFilter);
+      c = { states, elig: keepS ? elig.filter((p) => keepS(states[p])) : elig };
+      sCache.set(j, c);
+    }
+    return c;
+  };
 
   const keepS = opts.keep?.source;
   const keepT = mode === 'indywise' ? opts.keep?.target : undefined;
@@ -307,48 +424,75 @@ export function makeCounterfactualPairs(opts: CounterfactualOptions): Counterfac
   const sPool = pool(sModel, sTrials, keepS, 'source');
 
   const out: CounterfactualPair[] = [];
-  for (let i = 0; i < n; i++) {
-    const ti = tPool ? tPool[i % tPool.length] : i;
-    const target = tTrials[ti];
-    const sourceIndex = sPool ? sPool[rng.int(sPool.length)] : rng.int(sTrials.length);
-    const source = sTrials[sourceIndex];
-    const sElig = kept(sModel, source, keepS);
-    if (sElig.length === 0) throw new InputError(`counterfactual: source sequence ${sourceIndex} has no eligible position`);
-    let ps: number;
-    let pt: number;
-    if (mode === 'indywise') {
-      ps = sElig[rng.int(sElig.length)];
-      const tElig = kept(tModel, target, keepT);
-      if (tElig.length === 0) throw new InputError(`counterfactual: target sequence ${ti} has no eligible position`);
-      pt = tElig[rng.int(tElig.length)];
-    } else {
-      // Null stepwise pairs keep the target unchanged, so p must be an input position of the target.
-      const cand = keys.length === 0 ? sElig.filter((p) => p < target.tokens.length - 1) : sElig;
-      if (cand.length === 0) throw new InputError(`counterfactual: no stepwise position for target ${ti} and source ${sourceIndex}`);
-      ps = pt = cand[rng.int(cand.length)];
+  let cursor = 0;
+  let sinceLast = 0;
+  while (out.length < n) {
+    if (sinceLast >= tTrials.length) {
+      throw new InputError(
+        `counterfactual: no valid pair for variable '${opts.variable}' (${opts.target.task.id} ← ${opts.source.task.id}): every target was skipped; the value filters or the pair rule leave an empty value range`,
+      );
     }
-    const objCount = objMode === 'random' ? randomCounts[rng.int(randomCounts.length)] : undefined;
-    const sourceState = traceStates(sModel, source.tokens.slice(0, ps + 1), source.count)[ps];
-    const cf =
-      mode === 'indywise'
-        ? indywiseCounterfactual(tModel, target, pt, sourceState, keys, rng, objCount)
-        : stepwiseCounterfactual(tModel, target, pt, sourceState, keys, rng, objCount);
-    out.push({
-      targetIndex: ti,
-      sourceIndex,
-      mode,
-      variable: opts.variable,
-      targetPos: pt,
-      sourcePos: ps,
-      keys,
-      targetState: cf.targetState,
-      sourceState,
-      intervened: cf.intervened,
-      counterfactual: { tokens: cf.tokens, taskMask: cf.taskMask, count: target.count },
-      cl: clIndex ? clIndex.pick(cf.intervened, clRng) : null,
-    });
+    const i = cursor % tTrials.length;
+    cursor++;
+    sinceLast++;
+    const pair = drawPair(i);
+    if (pair) {
+      out.push(pair);
+      sinceLast = 0;
+    }
   }
   return out;
+
+  function drawPair(i: number): CounterfactualPair | null {
+    const target = tTrials[i];
+    const tStates = traceStates(tModel, target.tokens, target.count);
+    const keepT = opts.keep?.target;
+    const tAll = mode === 'indywise' ? eligiblePositions(tModel, target.tokens, tStates, opts.targetFilter) : [];
+    const tElig = keepT ? tAll.filter((p) => keepT(tStates[p])) : tAll;
+    if (mode === 'indywise' && tElig.length === 0) return null;
+    for (let draw = 0; draw < MAX_DRAWS; draw++) {
+      const sourceIndex = rng.int(sTrials.length);
+      const source = sTrials[sourceIndex];
+      const sElig = sourceSide(sourceIndex).elig;
+      if (sElig.length === 0) continue;
+      let ps: number;
+      let pt: number;
+      if (mode === 'indywise') {
+        ps = sElig[rng.int(sElig.length)];
+        pt = tElig[rng.int(tElig.length)];
+      } else {
+        // Null stepwise pairs keep the target unchanged, so p must be an input position of the target.
+        const cand = keys.length === 0 ? sElig.filter((p) => p < target.tokens.length - 1) : sElig;
+        if (cand.length === 0) continue;
+        ps = pt = cand[rng.int(cand.length)];
+      }
+      const objCount = objMode === 'random' ? randomCounts[rng.int(randomCounts.length)] : undefined;
+      const sourceState = sourceSide(sourceIndex).states[ps];
+      const built =
+        mode === 'indywise'
+          ? buildIndywise(tModel, target, pt, sourceState, keys, rng, objCount)
+          : buildStepwise(tModel, target, pt, sourceState, keys, rng, objCount);
+      const cf = built.cf;
+      if (!cf) continue;
+      if (mode === 'stepwise' && opts.targetFilter && !passesFilter(cf.targetState, opts.targetFilter)) continue;
+      if (opts.accept && !opts.accept(sourceState, cf.targetState)) continue;
+      return {
+        targetIndex: i,
+        sourceIndex,
+        mode,
+        variable: opts.variable,
+        targetPos: pt,
+        sourcePos: ps,
+        keys,
+        targetState: cf.targetState,
+        sourceState,
+        intervened: cf.intervened,
+        counterfactual: { tokens: cf.tokens, taskMask: cf.taskMask, count: target.count },
+        cl: clIndex ? clIndex.pick(cf.intervened, clRng) : null,
+      };
+    }
+    return null;
+  }
 }
 
 /** Tensors for a batch of pairs: the counterfactual batch plus intervention positions. */

@@ -9,7 +9,7 @@ import { Rng } from '../util/rng.ts';
 import type { Trial } from './sequences.ts';
 import { sampleTrial } from './sequences.ts';
 import type { Task } from './task.ts';
-import { allowedCounts, getTask } from './task.ts';
+import { allowedCounts, getTask, withCausalModel } from './task.ts';
 
 /** A seed, or a generator to draw from (advanced in place). */
 export type SeedLike = number | Rng;
@@ -98,7 +98,8 @@ export interface MasDataOptions {
 /** The MAS task of a model's task: same id and variant settings, no hold-outs, unk_p = 0 (tasks.md §5.3). */
 export function masTask(task: Task): Task {
   const { min_count, max_count, mod, round_to, max_value } = task.config;
-  return getTask(task.id, { min_count, max_count, hold_outs: [], unk_p: 0, mod, round_to, max_value });
+  const t = getTask(task.id, { min_count, max_count, hold_outs: [], unk_p: 0, mod, round_to, max_value });
+  return task.causalModel ? withCausalModel(t, task.causalModel) : t;
 }
 
 /** MAS train/validation splits of one model's own task (tasks.md §5.3): all counts, unk_p 0, independent draws. */

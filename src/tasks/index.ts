@@ -12,7 +12,9 @@
  *   vocab.ids(tokens): Int32Array  vocab.tokens(ids): string[]  vocab.id('T')  vocab.size  vocab.has(t)
  *
  * Causal model (step by step)
- *   modelOf(task): CausalModel   (cached; CountUpDown for counting tasks, ArithmeticModel for arithmetic)
+ *   modelOf(task): CausalModel   (cached; CountUpDown for counting tasks, ArithmeticModel for arithmetic,
+ *                                 or the task's causalModel: withCausalModel(task, 'count-up-up' | 'count-up-incr' |
+ *                                 'increment-up-up') → CountUpUp, CountUpIncr, IncrementUpUp (counting.ts))
  *   CausalModel {task, variables, fullKeys, matchKeys, countKey, initial, update, intervene, emit, isEligibleInput}
  *   model.initial(N) → state; model.update(state, x); model.intervene(state, {count: 4}); model.emit(state, rng)
  *   step(model, state, x, rng, intervention?)  traceStates(model, tokens, N): post-token states V_p
@@ -41,8 +43,11 @@
  *   makeCounterfactualBatch(pairs, targetVocab, {steps?}): SequenceBatch + {mode, targetPos, sourcePos,
  *     sourceIndex, targetIndex, interventionMask [B*T], postMask [B*T], clSeq, clPos}
  *   pairStream(split, s, t, variable) → 'train/0->1/count' (the `stream` label; one generator per tuple)
- *   Low level: eligiblePositions, variableKeys, intervenedState, indywiseCounterfactual,
- *     stepwiseCounterfactual, ClIndex
+ *   Value filters: sourceFilter / targetFilter {keep?: {var: values}, exclude?: {var: values}} (the
+ *     reference's keep/excl_varb_vals), keep {source?, target?} predicates, accept(sourceState, targetState);
+ *     invalid continuations (arithmetic results outside the vocabulary, P before E) are redrawn
+ *   Low level: eligiblePositions(model, tokens, states?, filter?), variableKeys, intervenedState,
+ *     indywiseCounterfactual / buildIndywise, stepwiseCounterfactual / buildStepwise, ClIndex, tryContinueFrom
  *
  * Decisions beyond the spec text
  *   - Draw order per pair: source index, then p_s, then p_t (stepwise: one p), then the random obj_count,
@@ -52,14 +57,17 @@
  *   - `-mod` post-intervention rule leaves count −1 (an ended sequence) alone.
  *   - `-square`: a response-phase count swapped back into the demo phase is squared again at `T`; such
  *     continuations can exceed continueFrom's 100,000-step limit and raise InputError.
- *   - Arithmetic: state {target_ops, stage, remops, cumu_val, op, operand}; see arithmetic.ts. `full`
- *     swaps all but target_ops; cross-task pairs name the source keys (`sourceKeys: ['count']`).
+ *   - Arithmetic follows the author's ArithmeticCmodel: state {target_ops, remops, cumu_val, op, operand,
+ *     stage, next_arg}; the update fixes the next token before the intervention, no clamp; the r position
+ *     is not eligible (see arithmetic.ts). `full` swaps all but target_ops; cross-task pairs name the
+ *     source keys (`sourceKeys: ['count']`).
  */
 
 export * from './vocab.ts';
 export * from './task.ts';
 export * from './causal.ts';
 export * from './arithmetic.ts';
+export * from './counting.ts';
 export * from './sequences.ts';
 export * from './datasets.ts';
 export * from './counterfactual.ts';

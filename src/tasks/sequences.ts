@@ -10,6 +10,7 @@ import type { Rng } from '../util/rng.ts';
 import { ArithmeticModel } from './arithmetic.ts';
 import type { CausalModel } from './causal.ts';
 import { CountUpDown, generate } from './causal.ts';
+import { CountUpIncr, CountUpUp, IncrementUpUp } from './counting.ts';
 import type { Task } from './task.ts';
 import { allowedCounts } from './task.ts';
 import type { Vocab } from './vocab.ts';
@@ -22,9 +23,19 @@ export interface Trial {
   readonly count: number;
 }
 
-/** The causal model that generates a task (Count-Up-Down variants, or arithmetic). */
+/** The causal model that generates a task (Count-Up-Down variants, arithmetic, or the task's `causalModel`). */
 export function causalModelFor(task: Task): CausalModel {
-  return task.base === 'arithmetic' ? new ArithmeticModel(task) : new CountUpDown(task);
+  if (task.base === 'arithmetic') return new ArithmeticModel(task);
+  switch (task.causalModel ?? 'count-up-down') {
+    case 'count-up-up':
+      return new CountUpUp(task);
+    case 'count-up-incr':
+      return new CountUpIncr(task);
+    case 'increment-up-up':
+      return new IncrementUpUp(task);
+    default:
+      return new CountUpDown(task);
+  }
 }
 
 const modelCache = new WeakMap<Task, CausalModel>();

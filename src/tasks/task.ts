@@ -55,6 +55,8 @@ export interface Task {
   readonly filler: string;
   /** Trigger function f applied to the count when `T` is consumed (identity for `none`). */
   readonly trigger: (count: number) => number;
+  /** The causal model that describes the task (counting.ts names; unset: Count-Up-Down or arithmetic). */
+  readonly causalModel?: string;
 }
 
 /** Default counting configuration: counts 1–20, hold-outs {4, 9, 14, 17}, no void tokens. */
@@ -173,6 +175,17 @@ export function getTask(id: string, overrides?: Partial<TaskConfig>): Task {
     filler: base === 'arithmetic' ? '0' : demoTokens[demoTokens.length - 1],
     trigger: triggerFn(variant, config),
   });
+}
+
+/**
+ * The same task described by another causal model (`count-up-down`, `count-up-up`, `count-up-incr`,
+ * `increment-up-up`; counting.ts). The sequences are the same; the variables and counterfactuals differ.
+ */
+export function withCausalModel(task: Task, name: string): Task {
+  const names = ['count-up-down', 'count-up-up', 'count-up-incr', 'increment-up-up'];
+  if (!names.includes(name)) unknownName('causal model', name, names);
+  if (task.base === 'arithmetic') throw new InputError(`causal model '${name}' is a counting model; task 'arithmetic' has its own`);
+  return Object.freeze({ ...task, causalModel: name });
 }
 
 /** The allowed count set A = {min_count..max_count} minus hold-outs (or with them, if includeHoldOuts). */

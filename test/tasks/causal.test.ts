@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InputError } from '../../src/errors.ts';
 import {
+  ARITH_NONE,
   ARITH_STAGE,
   continueFrom,
   CountUpDown,
@@ -142,30 +143,36 @@ test('arithmetic: step-by-step states of a hand-written trial', () => {
   const st = traceStates(m, toks, 2);
   const S = ARITH_STAGE;
   const view = st.map((s) => [s.stage, s.remops, s.cumu_val, s.op, s.operand]);
+  // Hand-traced from the reference's update_varbs: B sets remops = r; r leaves the value None (c₀ is
+  // drawn next); c₀ sets it; a number after an op is the operand, after the operand the value (which
+  // resets op and operand); `,` decrements remops; E ends (remops −1).
+  const N = ARITH_NONE;
   assert.deepEqual(view, [
-    [S.ops, 0, 0, 0, 0],
-    [S.start, 2, 0, 0, 0],
-    [S.op, 2, 5, 0, 0],
-    [S.operand, 2, 5, 1, 0],
+    [S.ops, 2, N, 0, N],
+    [S.start, 2, N, 0, N],
+    [S.op, 2, 5, 0, N],
+    [S.operand, 2, 5, 1, N],
     [S.eq, 2, 5, 1, 3],
     [S.value, 2, 8, 1, 3],
-    [S.sep, 2, 8, 1, 3],
-    [S.op, 1, 8, 1, 3],
-    [S.operand, 1, 8, -1, 3],
+    [S.sep, 2, 8, 0, N],
+    [S.op, 1, 8, 0, N],
+    [S.operand, 1, 8, -1, N],
     [S.eq, 1, 8, -1, 4],
     [S.value, 1, 4, -1, 4],
-    [S.sep, 1, 4, -1, 4],
-    [S.ended, 1, 4, -1, 4],
+    [S.sep, 1, 4, 0, N],
+    [S.ended, -1, 4, 0, N],
   ]);
+  // next_arg: what the next token was fixed from (r, the op's value, the largest operand, v).
+  assert.deepEqual([st[0].next_arg, st[2].next_arg, st[3].next_arg, st[5].next_arg, st[8].next_arg], [2, 5, 15, 8, 8]);
   const rng = new Rng(0);
   assert.deepEqual(m.emit(st[4], rng), { token: '=', mask: 1 });
   assert.deepEqual(m.emit(st[5], rng), { token: '8', mask: 1 });
   assert.deepEqual(m.emit(st[6], rng), { token: ',', mask: 1 });
   assert.deepEqual(m.emit(st[11], rng), { token: 'E', mask: 1 });
   assert.deepEqual(m.emit(st[0], rng), { token: '2', mask: 0 });
-  // op boundary rule
-  assert.equal(m.emit(Object.freeze({ ...st[2], cumu_val: 20 }), rng).token, '-');
-  assert.equal(m.emit(Object.freeze({ ...st[2], cumu_val: 0 }), rng).token, '+');
+  // op boundary rule, on the value the op was fixed from
+  assert.equal(m.emit(Object.freeze({ ...st[2], next_arg: 20 }), rng).token, '-');
+  assert.equal(m.emit(Object.freeze({ ...st[2], next_arg: 0 }), rng).token, '+');
 });
 
 test('arithmetic: sampled trials satisfy the format and the sampling rules', () => {

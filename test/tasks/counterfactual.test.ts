@@ -352,7 +352,8 @@ test('cross-task swap: arithmetic cumu_val ← multi-object count', () => {
   assert.deepEqual(keys, [['cumu_val', 'count']]);
   const src = traceStates(M, 'B D0 D1 D2 D0 D1 D2 D0 D1 D2 D0 D1 D2 T'.split(' '), 12)[12];
   const cf = indywiseCounterfactual(am, target, 5, src, keys, new Rng(0));
-  assert.equal(cf.tokens[6], '12');
+  // As in the reference, the value after `=` was fixed before the intervention; 12 enters the next operation.
+  assert.equal(cf.tokens[6], '8');
   assert.equal(cf.tokens[7], ',');
   const [op, a, eq, v, end] = cf.tokens.slice(8);
   assert.equal(eq, '=');

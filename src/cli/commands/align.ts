@@ -30,6 +30,8 @@ options:
   --method M              mas (default) | das | unidirectional | stitch | clmas | latent-stitch
   --mode MODE             indywise | stepwise (default: stepwise at the embedding, else indywise);
                           the CL loss needs indywise
+  --causal-model NAME     count-up-down (default) | count-up-up | count-up-incr | increment-up-up
+                          (the author's counting causal models; e.g. count-up-incr has the variable incr)
   --values LO-HI          pairs only at positions whose swapped variable lies in LO..HI, in the
                           source and the target (the reference's keep_varb_vals)
   --train-directions D    directions with the behavioural loss, e.g. 0>1,1>1 (default: the method's)
@@ -141,6 +143,7 @@ export const alignCommand: Command = {
         method: { type: 'string' },
         mode: { type: 'string' },
         values: { type: 'string' },
+        'causal-model': { type: 'string' },
         'train-directions': { type: 'string' },
         'cl-directions': { type: 'string' },
         map: { type: 'string' },
@@ -187,6 +190,7 @@ export const alignCommand: Command = {
         variables: parseVariables(o.variable),
         mode: oneOf<'indywise' | 'stepwise'>('mode', o.mode, ['indywise', 'stepwise']),
         values: o.values === undefined ? undefined : parseValues(o.values),
+        causalModel: o['causal-model'],
         T: o['train-directions'] === undefined ? undefined : parseDirections('--train-directions', o['train-directions']),
         C: o['cl-directions'] === undefined ? undefined : parseDirections('--cl-directions', o['cl-directions']),
         subspace: int('subspace', o.subspace),

@@ -7,7 +7,7 @@ import { demoSettings } from '../../experiments/demo.ts';
 import { REPRODUCTIONS, runReproduction, stageCommand } from '../../experiments/reproduce.ts';
 import type { Command } from '../command.ts';
 
-const HELP = `usage: mas reproduce NAME [--out DIR] [--quick] [--fresh] [--jobs N] [--quiet]
+const HELP = `usage: mas reproduce NAME [--out DIR] [--quick] [--seeds N] [--fresh] [--jobs N] [--quiet] [--json]
        mas reproduce --list [--json]
 
 Runs one of the paper's comparisons (see --list for each one's claim and the commands it runs).
@@ -18,6 +18,8 @@ Stages that finished before are skipped, so an interrupted reproduction resumes.
 options:
   --out DIR     shared folder (default runs/reproduce)
   --quick       tiny models and few steps (checks the pipeline, not the claim)
+  --seeds N     N independent model seed sets; figures as mean, sd and per-seed values (default 1)
+  --json        print the figures as one JSON line, last on stdout (also in DIR/NAME/result.json)
   --fresh       delete DIR's earlier results first
   --jobs N      stages at the same time (default min(2, cores))
   --list        list the reproductions with their commands (--json for JSON)
@@ -32,7 +34,7 @@ export const reproduceCommand: Command = {
       args,
       strict: true,
       allowPositionals: true,
-      options: { out: { type: 'string' }, quick: { type: 'boolean' }, fresh: { type: 'boolean' }, jobs: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+      options: { out: { type: 'string' }, quick: { type: 'boolean' }, seeds: { type: 'string' }, fresh: { type: 'boolean' }, jobs: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
     });
     const s = demoSettings(o.quick ?? false);
     if (o.list) {
@@ -44,9 +46,17 @@ export const reproduceCommand: Command = {
     if (positionals.length !== 1) throw new InputError(`reproduce: give exactly one reproduction name (one of ${REPRODUCTIONS.map((r) => r.name).join(', ')}), or --list`);
     const jobs = o.jobs === undefined ? Math.max(1, Math.min(2, os.availableParallelism())) : Number(o.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs must be a positive integer, got '${o.jobs}'`);
-    const r = await runReproduction(positionals[0], { out: o.out ?? path.join('runs', 'reproduce'), quick: o.quick, fresh: o.fresh, jobs, quiet: o.quiet });
-    for (const line of r.summary) console.log(line);
-    console.log(`report: ${r.report}`);
+    const seeds = o.seeds === undefined ? 1 : Number(o.seeds);
+    if (!Number.isInteger(seeds) || seeds < 1) throw new InputError(`--seeds must be a positive integer, got '${o.seeds}'`);
+    const r = await runReproduction(positionals[0], { out: o.out ?? path.join('runs', 'reproduce'), quick: o.quick, fresh: o.fresh, jobs, quiet: o.quiet, seeds });
+    if (o.json) {
+      for (const line of r.summary) process.stderr.write(`${line}\n`);
+      process.stderr.write(`report: ${r.report}\n`);
+      console.log(JSON.stringify(r.result));
+    } else {
+      for (const line of r.summary) console.log(line);
+      console.log(`report: ${r.report}`);
+    }
     return 0;
   },
 };

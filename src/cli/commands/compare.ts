@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../errors.ts';
-import { writeJsonAtomic } from '../../io/atomic.ts';
+import { ensureDir, writeJsonAtomic } from '../../io/atomic.ts';
 import { compareModels } from '../../experiments/compare.ts';
 import { compareLayers } from '../../experiments/layer-compare.ts';
 import { parseTokenIds, readTextLines, type Pool } from '../../models/hf/activations.ts';
@@ -136,7 +136,10 @@ function runLayers(models: string[], o: Record<string, string | boolean | string
     ...(str('token-ids') !== undefined ? { tokenIds: parseTokenIds(readJson(str('token-ids') as string), str('token-ids') as string) } : {}),
     subsample: int('subsample', str('subsample'), 0, 0), runs: int('runs', str('runs'), 10, 1),
   });
-  if (str('out') !== undefined) writeJsonAtomic(path.join(str('out') as string, 'layer-similarity.json'), r);
+  if (str('out') !== undefined) {
+    ensureDir(str('out') as string);
+    writeJsonAtomic(path.join(str('out') as string, 'layer-similarity.json'), r);
+  }
   if (o.json) {
     console.log(JSON.stringify(r));
     return 0;

@@ -7,3 +7,7 @@ export { HfCausalLM } from './model.ts';
 export type { LmForwardOptions, LmForwardResult, LmInput, LmIntervention } from './model.ts';
 export { isHfFolder, loadHfConfig, loadHfModel } from './folder.ts';
 export type { HfLoadOptions } from './folder.ts';
+export { loadHfTokenizer } from './tokenizer.ts';
+export type { HfTokenizer } from './tokenizer.ts';
+export { checkSequences, encodeTexts, parseTokenIds, readTextLines, recordLmActivations } from './activations.ts';
+export type { Pool } from './activations.ts';

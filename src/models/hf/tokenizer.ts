@@ -14,6 +14,8 @@ import { readJson } from '../../io/atomic.ts';
 export interface HfTokenizer {
   /** Token ids of one text, special tokens included. */
   encode(text: string): number[];
+  /** Token ids of one text without special tokens (for continuations). */
+  encodePlain(text: string): number[];
   /** Text of token ids (special tokens kept). */
   decode(ids: readonly number[]): string;
 }
@@ -33,6 +35,7 @@ export function loadHfTokenizer(dir: string): HfTokenizer {
   }
   return {
     encode: (text) => tok.encode(text, { add_special_tokens: true }).ids,
+    encodePlain: (text) => tok.encode(text, { add_special_tokens: false }).ids,
     decode: (ids) => tok.decode([...ids], { skip_special_tokens: false }),
   };
 }

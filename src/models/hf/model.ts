@@ -22,7 +22,7 @@
  * causal no real row ever sees them; positions start at 0 in every sequence.
  */
 import { InputError, ShapeError } from '../../errors.ts';
-import { causalRotaryAttention } from '../../tensor/kernels/attention.ts';
+import { attendStep, causalRotaryAttention, RotaryKVCache } from '../../tensor/kernels/attention.ts';
 import { gelu, relu } from '../../tensor/ops/activations.ts';
 import { add, mul } from '../../tensor/ops/elementwise.ts';
 import { geluTanh, repeatKvHeads, rmsNorm, silu, swiglu } from '../../tensor/ops/lm.ts';
@@ -295,7 +295,7 @@ export class HfCausalLM {
     }
     x = hook('embedding', x);
     const attnOpts = { batch: B, steps: T, heads: cfg.heads, keyPad, ropeDim: cfg.ropeDim, ropeBase: cfg.ropeTheta };
-    for (let i = 0; i <= last; i++) x = hook(`layer.${i}`, this.block(x, this.blocks[i], attnOpts));
+    for (let i = 0; i <= last; i++) x = hook(`layer.${i}`, this.block(x, this.blocks[i], (q, k, v) => causalRotaryAttention(q, k, v, attnOpts)));
     let logits: Tensor | null = null;
     if (last === cfg.layers - 1) {
       const f = hook('final', this.norm(x, this.lnf));
@@ -335,40 +335,69 @@ export class HfCausalLM {
     return linear(this.act(linear(h, b.up.w, b.up.b)), b.down.w, b.down.b);
   }
 
-  private attention(h: Tensor, b: Block, opts: Parameters<typeof causalRotaryAttention>[3]): Tensor {
+  private attention(h: Tensor, b: Block, attend: Attend): Tensor {
     const cfg = this.config;
     const groups = cfg.heads / cfg.kvHeads;
     const q = linear(h, b.q.w, b.q.b);
     const k = repeatKvHeads(linear(h, b.k.w, b.k.b), cfg.kvHeads, groups);
     const v = repeatKvHeads(linear(h, b.v.w, b.v.b), cfg.kvHeads, groups);
-    return linear(causalRotaryAttention(q, k, v, opts), b.o.w, b.o.b);
+    return linear(attend(q, k, v), b.o.w, b.o.b);
   }
 
-  private block(x: Tensor, b: Block, opts: Parameters<typeof causalRotaryAttention>[3]): Tensor {
-    const a = this.attention(this.norm(x, b.ln1), b, opts);
+  private block(x: Tensor, b: Block, attend: Attend): Tensor {
+    const a = this.attention(this.norm(x, b.ln1), b, attend);
     if (this.config.parallelResidual) return add(add(x, a), this.mlp(this.norm(x, b.ln2), b));
     const h = add(x, a);
     return add(h, this.mlp(this.norm(h, b.ln2), b));
   }
 
   /**
-   * Greedy continuation of each prompt by `n` tokens (argmax of the last position, ties to the
-   * lowest id), recomputing the whole prefix at each step; returns the new tokens only.
+   * Greedy continuation of a prompt by `n` tokens (argmax of the last position, ties to the lowest
+   * id); returns the new tokens only. Decodes incrementally with a rotated key/value cache per layer
+   * (each new token costs one row through every block), or, with `cache: false`, by recomputing the
+   * whole prefix at every step.
    */
-  generate(prompt: readonly number[], n: number): number[] {
-    const seq = [...prompt];
+  generate(prompt: readonly number[], n: number, opts: { cache?: boolean } = {}): number[] {
+    const total = prompt.length + n;
+    this.checkInput({ tokens: Int32Array.from(prompt), batch: 1, steps: Math.max(1, prompt.length) });
+    if (prompt.length === 0) throw new InputError('generate: the prompt is empty');
+    if (total > this.config.maxPositions) throw new InputError(`generate: prompt + ${n} new tokens = ${total} is longer than the model's ${this.config.maxPositions} positions`);
+    const V = this.config.vocabSize;
     const out: number[] = [];
     noGrad(() => {
+      if (opts.cache === false) {
+        const seq = [...prompt];
+        for (let s = 0; s < n; s++) {
+          const T = seq.length;
+          const { logits } = this.forward({ tokens: Int32Array.from(seq), batch: 1, steps: T });
+          const next = argmaxRows(new Tensor((logits as Tensor).data.subarray((T - 1) * V, T * V), [1, V]))[0];
+          seq.push(next);
+          out.push(next);
+        }
+        return;
+      }
+      const cfg = this.config;
+      const caches = this.blocks.map(() => new RotaryKVCache({ batch: 1, heads: cfg.heads, headDim: cfg.headDim, maxSteps: total, ropeDim: cfg.ropeDim, ropeBase: cfg.ropeTheta }));
+      let t = 0;
+      let next = -1;
+      const feed = (id: number): void => {
+        let x = embedding(this.embed, Int32Array.of(id));
+        if (this.pos) x = add(x, embedding(this.pos, Int32Array.of(t)));
+        this.blocks.forEach((b, i) => {
+          x = this.block(x, b, (q, k, v) => attendStep(q, k, v, caches[i]));
+        });
+        t++;
+        next = argmaxRows(linear(this.norm(x, this.lnf), this.head))[0];
+      };
+      for (const id of prompt) feed(id);
       for (let s = 0; s < n; s++) {
-        const T = seq.length;
-        const { logits } = this.forward({ tokens: Int32Array.from(seq), batch: 1, steps: T });
-        const V = this.config.vocabSize;
-        const lastRow = new Tensor((logits as Tensor).data.subarray((T - 1) * V, T * V), [1, V]);
-        const next = argmaxRows(lastRow)[0];
-        seq.push(next);
         out.push(next);
+        if (s < n - 1) feed(next);
       }
     });
     return out;
   }
 }
+
+/** An attention over q, k, v rows (whole sequences, or one cached step). */
+type Attend = (q: Tensor, k: Tensor, v: Tensor) => Tensor;

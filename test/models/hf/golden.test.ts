@@ -87,3 +87,14 @@ test('llama-rotated computes the same function as llama-sharded, with rotated hi
   }
   assert.ok(diff > 0.1, 'coordinates differ');
 });
+
+test('generation with the key/value cache equals recomputing the prefix, to the last position', () => {
+  for (const name of NAMES) {
+    const model = loadHfModel(path.join(hfFixtures, name));
+    const prompt = [3, 1, 4];
+    const n = Math.min(model.config.maxPositions, 16) - prompt.length;
+    assert.deepEqual(model.generate(prompt, n), model.generate(prompt, n, { cache: false }), name);
+  }
+  const m = loadHfModel(path.join(hfFixtures, 'gpt2-raw-f16'));
+  assert.throws(() => m.generate([1, 2, 3], 10), /longer than the model's 12 positions/);
+});

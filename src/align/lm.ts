@@ -59,8 +59,11 @@ function position(v: unknown, len: number, field: string, where: string): number
   return p;
 }
 
-/** Parse counterfactual JSONL (one object per line; blank lines skipped); errors name the line. */
-export function parseLmCounterfactuals(text: string, where: string, tok: HfTokenizer | null): LmCfRow[] {
+/**
+ * Parse counterfactual JSONL (one object per line; blank lines skipped); errors name the line. Texts
+ * of `base` and `label` are encoded with `tok` (the target's tokenizer), `source` with `sourceTok`.
+ */
+export function parseLmCounterfactuals(text: string, where: string, tok: HfTokenizer | null, sourceTok: HfTokenizer | null = tok): LmCfRow[] {
   const rows: LmCfRow[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -76,7 +79,7 @@ export function parseLmCounterfactuals(text: string, where: string, tok: HfToken
     const missing = FIELDS.filter((f) => !(f in r));
     if (missing.length > 0) throw new InputError(`${at}: missing field(s) ${missing.join(', ')}`);
     const base = tokensOf(r.base, 'base', at, tok, true);
-    const source = tokensOf(r.source, 'source', at, tok, true);
+    const source = tokensOf(r.source, 'source', at, sourceTok, true);
     rows.push({
       base, source,
       basePosition: position(r.base_position, base.length, 'base_position', at),
@@ -116,7 +119,8 @@ export interface LmMasResult {
   /** Highest validation IIA seen. */
   bestIia: number;
   steps: number;
-  curve: { step: number; iia: number; loss: number }[];
+  /** Validation IIA by step, with the last training-batch loss before it (null at step 0). */
+  curve: { step: number; iia: number; loss: number | null }[];
   sourceMap: AlignmentMap;
   targetMap: AlignmentMap;
 }
@@ -177,15 +181,27 @@ function prepare(target: HfCausalLM, source: HfCausalLM, layer: string, rows: re
   return { tokens, lengths, B, T, mask, hs: new Tensor(hs, [srcRows.length, d]), targets, scored };
 }
 
-/** Validation IIA (every label token argmax-correct) of the current maps on rows. */
+/** IIA (the fraction of rows whose every label token is the argmax) of the maps on rows. */
 export function lmIia(target: HfCausalLM, source: HfCausalLM, layer: string, rows: readonly LmCfRow[], tm: Pick<AlignmentMap, 'realize'>, sm: Pick<AlignmentMap, 'realize'>, k: number, mode: 'indywise' | 'stepwise' = 'indywise'): number {
+  const c = lmCorrect(target, source, layer, rows, tm, sm, k, mode);
+  return c.filter((x) => x).length / c.length;
+}
+
+/** Per row: whether every label token is the argmax under the maps' intervention. */
+export function lmCorrect(target: HfCausalLM, source: HfCausalLM, layer: string, rows: readonly LmCfRow[], tm: Pick<AlignmentMap, 'realize'>, sm: Pick<AlignmentMap, 'realize'>, k: number, mode: 'indywise' | 'stepwise' = 'indywise'): boolean[] {
+  const out: boolean[] = [];
+  for (let r0 = 0; r0 < rows.length; r0 += 64) out.push(...correctChunk(target, source, layer, rows.slice(r0, r0 + 64), tm, sm, k, mode));
+  return out;
+}
+
+function correctChunk(target: HfCausalLM, source: HfCausalLM, layer: string, rows: readonly LmCfRow[], tm: Pick<AlignmentMap, 'realize'>, sm: Pick<AlignmentMap, 'realize'>, k: number, mode: 'indywise' | 'stepwise'): boolean[] {
   return noGrad(() => {
     const p = prepare(target, source, layer, rows, mode);
     const iv = affineIntervention(tm.realize(), sm.realize(), { start: 0, end: k }, p.hs);
     const res = target.forward({ tokens: p.tokens, batch: p.B, steps: p.T, lengths: p.lengths }, iv ? { intervention: { point: layer, mask: p.mask, A: iv.A, c: iv.c } } : {});
     const lg = res.logits as Tensor;
     const V = target.config.vocabSize;
-    let ok = 0;
+    const ok: boolean[] = [];
     for (let b = 0; b < p.B; b++) {
       let all = true;
       for (let t = 0; t < p.T && all; t++) {
@@ -195,9 +211,9 @@ export function lmIia(target: HfCausalLM, source: HfCausalLM, layer: string, row
         for (let v = 1; v < V; v++) if (lg.data[i * V + v] > lg.data[i * V + best]) best = v;
         if (best !== p.targets[i]) all = false;
       }
-      if (all) ok++;
+      ok.push(all);
     }
-    return ok / p.B;
+    return ok;
   });
 }
 
@@ -225,7 +241,7 @@ export function trainLmMas(target: HfCausalLM, source: HfCausalLM, train: readon
   const curve: LmMasResult['curve'] = [];
   let best = -1;
   let step = 0;
-  let lastLoss = NaN;
+  let lastLoss: number | null = null;
   const order = train.map((_, i) => i);
   let cursor = order.length;
   for (; step <= steps; step++) {

@@ -59,4 +59,9 @@ export const commands: CommandEntry[] = [
     summary: 'score a fitted alignment (mas align run) on fresh counterfactual pairs',
     load: async () => (await import('./commands/iia.ts')).iiaCommand,
   },
+  {
+    name: 'align-lm',
+    summary: 'MAS between Hugging Face language models on counterfactual JSONL rows',
+    load: async () => (await import('./commands/align-lm.ts')).alignLmCommand,
+  },
 ];

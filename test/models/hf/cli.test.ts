@@ -141,3 +141,31 @@ test('bad input: one line each, exit 2, nothing written', async () => {
   // unknown hook point
   await fails(['activations', '--model', path.join(fx, 'gpt-neox'), '--token-ids', ids, '--layer', 'layer.7'], /unknown hook point 'layer\.7'/);
 });
+
+test('align-lm within one model: a shared k = d map is exact (IIA 1, CI [1, 1]); bad rows write nothing', async () => {
+  const { interchangeLabels } = await import('../../../src/align/lm.ts');
+  const { loadHfModel } = await import('../../../src/models/hf/folder.ts');
+  const dir = tmp();
+  const m = path.join(fx, 'gpt-neox');
+  const model = loadHfModel(m);
+  const base = [[3, 1, 4, 1, 5], [9, 2, 6, 5, 3], [5, 8, 9, 7, 9], [3, 2, 3, 8, 4], [6, 2, 6, 4, 3], [3, 8, 3, 2, 7]];
+  const rows = interchangeLabels(model, base.map((b, i) => ({ base: b, source: base[(i + 1) % base.length], basePosition: 2, sourcePosition: 4, label: [] })), 'layer.0', 2);
+  const jsonl = rows.map((r) => JSON.stringify({ base: r.base, source: r.source, base_position: r.basePosition, source_position: r.sourcePosition - 5, label: r.label })).join('\n');
+  fs.writeFileSync(path.join(dir, 'cf.jsonl'), `${jsonl}\n`);
+  const out = path.join(dir, 'run');
+  const r = await mas('align-lm', '--source', m, '--data', path.join(dir, 'cf.jsonl'), '--layer', 'layer.0', '--k', '16', '--steps', '5', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8'));
+  assert.equal(res.format, 'mas-lm-align/1');
+  assert.equal(res.iia, 1);
+  assert.deepEqual(res.iia_ci, [1, 1]);
+  assert.equal(res.steps, 0, 'stops at the first validation');
+  assert.deepEqual(res.rows, { train: 5, valid: 1 });
+  const maps = readSafetensors(path.join(out, 'maps.safetensors')).tensors;
+  assert.deepEqual(maps.get('source.F')!.shape, [16, 16]);
+  fs.writeFileSync(path.join(dir, 'bad.jsonl'), `${jsonl.split('\n')[0]}\n{"base": [1, 2], "source": [3], "base_position": 0, "label": [4]}\n`);
+  const bad = await mas('align-lm', '--source', m, '--data', path.join(dir, 'bad.jsonl'), '--layer', 'layer.0', '--k', '16', '--out', path.join(dir, 'run2'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err.trim(), /^mas: error: .*bad\.jsonl: line 2: missing field\(s\) source_position$/);
+  assert.ok(!fs.existsSync(path.join(dir, 'run2')));
+});

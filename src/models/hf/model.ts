@@ -107,7 +107,14 @@ function transposed(raw: RawTensor): Tensor {
   const [r, c] = raw.shape;
   const out = new Float32Array(r * c);
   const x = raw.data;
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x[i * c + j];
+  const B = 32; // tiles keep both sides in cache
+  for (let i0 = 0; i0 < r; i0 += B) {
+    for (let j0 = 0; j0 < c; j0 += B) {
+      const i1 = Math.min(r, i0 + B);
+      const j1 = Math.min(c, j0 + B);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * r + i] = x[i * c + j];
+    }
+  }
   return new Tensor(out, [c, r]);
 }
 

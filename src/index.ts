@@ -41,3 +41,4 @@ export { getTask } from './tasks/index.ts';
 export { createModel, loadModel, saveModel, trainModel, evaluateModel, recordActivations } from './models/index.ts';
 export { readMatrix, readNpy, writeNpy, readSafetensors, writeSafetensors } from './io/index.ts';
 export { renderReport, reportFromRuns } from './report/index.ts';
+export * as hf from './models/hf/index.ts';

@@ -18,3 +18,5 @@ import { masStep } from './mas.ts';
 cases.push(masStep);
 import { wasmVsNative } from './wasm.ts';
 cases.push(wasmVsNative);
+import { hfForward } from './hf.ts';
+cases.push(hfForward);

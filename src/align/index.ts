@@ -29,3 +29,4 @@ export * from './plan.ts';
 export * from './train.ts';
 export * from './run.ts';
 export * from './score.ts';
+export * from './lm.ts';

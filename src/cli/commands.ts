@@ -64,4 +64,9 @@ export const commands: CommandEntry[] = [
     summary: 'run a grid of train/align/compare jobs from a spec, locally or on Slurm; status',
     load: async () => (await import('./commands/sweep.ts')).sweepCommand,
   },
+  {
+    name: 'align-lm',
+    summary: 'MAS between Hugging Face language models on counterfactual JSONL rows',
+    load: async () => (await import('./commands/align-lm.ts')).alignLmCommand,
+  },
 ];

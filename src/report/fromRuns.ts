@@ -12,6 +12,7 @@ import { FileFormatError, InputError } from '../errors.ts';
 import { iiaHeatmap, iiaVsK, lineChart, measureBars, type CurvePoint, type IiaCell, type KPoint, type MeasureBar } from './charts.ts';
 import type { Block, ReportDoc, Section } from './html.ts';
 import { plottingVersions } from './render.ts';
+import { layerSection, readLayerSimilarity, type LayerSimilarityRun } from './layers.ts';
 
 /** A model folder found under the given paths. */
 export interface ModelRun {
@@ -66,6 +67,8 @@ export interface RunSet {
   models: ModelRun[];
   aligns: AlignRun[];
   similarities: SimilarityRun[];
+  /** layer-similarity.json results (mas compare --layers). */
+  layerSims?: LayerSimilarityRun[];
 }
 
 function readJsonFile(file: string): unknown {
@@ -175,6 +178,10 @@ export function collectRuns(paths: string[]): RunSet {
           stimuli: s.stimuli !== null && typeof s.stimuli === 'object' ? (s.stimuli as Record<string, unknown>) : null,
         });
       }
+    }
+    if (has('layer-similarity.json')) {
+      const l = readLayerSimilarity(dir, readJsonFile(path.join(dir, 'layer-similarity.json')));
+      if (l) (set.layerSims ??= []).push(l);
     }
     if (depth >= 5) return;
     for (const name of fs.readdirSync(dir).sort()) {
@@ -446,13 +453,13 @@ export function packageVersion(): string {
 /** Build the report document for the run folders under `paths`. */
 export function reportFromRuns(paths: string[], opts: { title?: string; backend?: string } = {}): ReportDoc {
   const set = collectRuns(paths);
-  if (set.models.length + set.aligns.length + set.similarities.length === 0) {
+  if (set.models.length + set.aligns.length + set.similarities.length + (set.layerSims?.length ?? 0) === 0) {
     throw new InputError(`report: found no finished runs under ${paths.join(', ')} (looked for model folders, alignment runs with result.json, similarity.json)`);
   }
-  const sections = [modelsSection(set.models), alignSection(set.aligns), kSection(set.aligns), similaritySection(set.similarities, set.aligns), configSection(set)].filter((s): s is Section => s !== null);
+  const sections = [modelsSection(set.models), alignSection(set.aligns), kSection(set.aligns), similaritySection(set.similarities, set.aligns), layerSection(set.layerSims ?? []), configSection(set)].filter((s): s is Section => s !== null);
   const summary = set.experiments.flatMap((e) => e.summary);
   if (summary.length === 0) {
-    summary.push(`${set.models.length} model(s), ${set.aligns.length} alignment run(s), ${set.similarities.length} similarity result(s).`);
+    summary.push(`${set.models.length} model(s), ${set.aligns.length} alignment run(s), ${set.similarities.length} similarity result(s)${set.layerSims ? `, ${set.layerSims.length} layer-by-layer comparison(s)` : ''}.`);
     for (const a of set.aligns) summary.push(`${a.label}: ${a.method} at ${a.layer}, k = ${a.k}: IIA ${a.iia.map((r) => r.map(f3).join(' ')).join(' | ')}`);
   }
   const pv = plottingVersions();

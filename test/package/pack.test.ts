@@ -60,7 +60,9 @@ function install(dir: string, tgz: string, diag: (m: string) => void): void {
   assert.match(`${r.stdout}${r.stderr}`, /ENOTCACHED|only-if-cached/, `npm ci --offline failed for another reason:\n${r.stderr}`);
   diag('the npm cache lacks the dependencies: installed the tarball with --no-package-lock and linked the runtime dependencies');
   fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
-  for (const [k] of runtime) {
+  // Only top-level entries: a linked folder already carries its own nested node_modules, and linking a
+  // nested entry too would write through the link into this checkout (EEXIST).
+  for (const [k] of runtime.filter(([k]) => k.split('node_modules/').length === 2)) {
     const to = path.join(dir, k);
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.symlinkSync(path.join(root, k), to, 'dir');

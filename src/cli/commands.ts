@@ -55,6 +55,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./commands/align.ts')).alignCommand,
   },
   {
+    name: 'sae',
+    summary: 'train a sparse autoencoder on activations (mas sae train) and encode with it (mas sae encode)',
+    load: async () => (await import('./commands/sae.ts')).saeCommand,
+  },
+  {
     name: 'iia',
     summary: 'score a fitted alignment (mas align run) on fresh counterfactual pairs',
     load: async () => (await import('./commands/iia.ts')).iiaCommand,

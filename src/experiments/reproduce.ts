@@ -28,6 +28,18 @@ export interface Reproduction {
   summary?(results: (id: string) => Json | null, s: DemoSettings): string[];
   /** The figures of one run (one model seed set), for `--json` (default: every stage's figures). */
   summarize?(outcomes: Map<string, StageOutcome>, s: DemoSettings): Json;
+  /** A self-contained reproduction (no shared stages): runs in DIR/NAME and returns its JSON result and headline lines. */
+  standalone?(o: StandaloneOptions): Promise<{ json: Json; summary: string[] }>;
+}
+
+/** Options of a standalone reproduction. */
+export interface StandaloneOptions {
+  /** Its own folder (DIR/NAME). */
+  out: string;
+  quick: boolean;
+  /** --seeds, when given. */
+  seeds?: number;
+  log: (line: string) => void;
 }
 
 const A = 0;
@@ -244,6 +256,21 @@ export const REPRODUCTIONS: Reproduction[] = [
         count_count: { iia: (cc?.iia ?? null) as Json, task_accuracy: (cc?.task_accuracy ?? null) as Json, steps: cc?.steps ?? null, stop_reason: cc?.stop_reason ?? null },
         count_cumu_val: { iia: (cv?.iia ?? null) as Json, task_accuracy: (cv?.task_accuracy ?? null) as Json, steps: cv?.steps ?? null, stop_reason: cv?.stop_reason ?? null },
         models: { multi_object_a: models(`models/multi-object-gru-${sa}`), multi_object_b: models(`models/multi-object-gru-${sb}`), arithmetic: models(`models/arithmetic-gru-${sa}`) },
+        };
+      },
+    },
+  {
+    name: 'sae-superposition',
+    description:
+      'Toy models of superposition (more sparse features than hidden units) trained from different seeds hold the same features in different arrangements: unit matching (semi-matching, soft matching) and linear regression between their hidden units are low, and sparse-autoencoder latents in place of the units raise them; CKA beside them. Self-contained (no shared models); --seeds N compares every pair of N seeds.',
+    stages: () => [],
+    async standalone(o) {
+      const { runSaeSuperposition } = await import('./sae-superposition.ts');
+      const r = runSaeSuperposition({ out: o.out, quick: o.quick, seeds: o.seeds, log: o.log });
+      const f = (x: number): string => x.toFixed(3);
+      return {
+        json: { measures: r.measures },
+        summary: Object.entries(r.measures).map(([id, v]) => `${id}: neurons ${f(v.neurons)}, SAE latents ${f(v.sae)}`),
       };
     },
   },

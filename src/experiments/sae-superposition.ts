@@ -58,7 +58,11 @@ export interface SaeSuperpositionOptions {
 export interface SaeSuperpositionResult {
   measures: Record<string, { neurons: number; sae: number }>;
   pairs: { seeds: [number, number]; neurons: Record<string, number>; sae: Record<string, number> }[];
-  models: { seed: number; loss: number; saeFvu: number; saeDead: number; saeL1: number }[];
+  /**
+   * Per model: toy loss, SAE statistics, and how well the true features are recovered: the mean over
+   * features of the best correlation with one hidden unit (`featureNeurons`) or one SAE latent (`featureSae`).
+   */
+  models: { seed: number; loss: number; saeFvu: number; saeDead: number; saeL1: number; featureNeurons: number; featureSae: number }[];
   settings: SaeSuperpositionSettings;
 }
 
@@ -113,7 +117,11 @@ export function runSaeSuperposition(o: SaeSuperpositionOptions): SaeSuperpositio
     const h = toyHidden(tm, probe);
     neurons.push(toMat(h));
     latents.push(liveColumns(toMat(encodeRows(sae.params, h))));
-    models.push({ seed, loss: tm.loss, saeFvu: sae.fvu, saeDead: sae.dead, saeL1: sae.l1 });
+    const feats = liveColumns(toMat(probe));
+    const featureNeurons = similarity('semi-match-correlation', feats, neurons[seed]).value;
+    const featureSae = similarity('semi-match-correlation', feats, latents[seed]).value;
+    log(`  true features' best correlation with one unit: neurons ${featureNeurons.toFixed(3)}, SAE latents ${featureSae.toFixed(3)}`);
+    models.push({ seed, loss: tm.loss, saeFvu: sae.fvu, saeDead: sae.dead, saeL1: sae.l1, featureNeurons, featureSae });
   }
   const pairs: SaeSuperpositionResult['pairs'] = [];
   for (let a = 0; a < nSeeds; a++) {

@@ -18,10 +18,11 @@ test('mas reproduce --list names every comparison of the paper with the commands
     console.log = orig;
   }
   const items = JSON.parse(lines.join('\n')) as { name: string; description: string; commands: string[] }[];
-  assert.deepEqual(items.map((i) => i.name), ['seeds', 'k-sweep', 'stitching', 'clmas', 'embedding', 'gru-transformer', 'rsa-cka', 'unwanted-exchanges', 'cross-task']);
+  assert.deepEqual(items.map((i) => i.name), ['seeds', 'k-sweep', 'stitching', 'clmas', 'embedding', 'gru-transformer', 'rsa-cka', 'unwanted-exchanges', 'cross-task', 'sae-superposition']);
   for (const it of items) {
     assert.ok(it.description.length > 40);
-    assert.ok(it.commands.some((c) => c.startsWith('mas train --task multi-object --arch gru')), it.name);
+    if (it.name === 'sae-superposition') assert.deepEqual(it.commands, ['mas reproduce sae-superposition --out DIR --json']);
+    else assert.ok(it.commands.some((c) => c.startsWith('mas train --task multi-object --arch gru')), it.name);
     if (it.name === 'cross-task') assert.ok(it.commands.some((c) => c.startsWith('mas train --task arithmetic --arch gru')));
   }
   const k = items.find((i) => i.name === 'k-sweep')!;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as buffer from 'node:buffer';
 import { FileFormatError, MasError } from '../errors.ts';
 import { toJson, type NonFinitePolicy } from './json.ts';
+import { fileByteLimit } from './file-limit.ts';
 
 /** What `writeFileAtomic` accepts: a string (UTF-8), bytes, or an iterable of byte chunks written in order. */
 export type FileData = string | Uint8Array | Iterable<Uint8Array>;
@@ -112,9 +113,7 @@ function isDir(p: string): boolean {
 
 /** Largest file `readBytes` reads (bytes): MAS_MAX_FILE_BYTES, default and at most Node's Buffer limit. */
 export function maxFileBytes(): number {
-  const cap = buffer.constants.MAX_LENGTH;
-  const env = Number(process.env.MAS_MAX_FILE_BYTES);
-  return Number.isFinite(env) && env > 0 ? Math.min(env, cap) : cap;
+  return fileByteLimit(buffer.constants.MAX_LENGTH);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import * as zlib from 'node:zlib';
 import { FileFormatError } from '../errors.ts';
-import { maxFileBytes } from './atomic.ts';
+import { fileByteLimit } from './file-limit.ts';
 
 /** One member of a zip archive. */
 export interface ZipEntry {
@@ -149,7 +149,7 @@ export function readZipMember(bytes: Uint8Array, entry: CentralEntry, name: stri
     data = raw;
   } else if (entry.method === 8) {
     // The declared size is checked first, and inflation may not produce a byte more than it (zip bombs).
-    if (entry.usize > maxFileBytes()) throw new FileFormatError(`${where}: declared size ${entry.usize} bytes is over the limit of ${maxFileBytes()} (MAS_MAX_FILE_BYTES)`);
+    if (entry.usize > fileByteLimit()) throw new FileFormatError(`${where}: declared size ${entry.usize} bytes is over the limit of ${fileByteLimit()} (MAS_MAX_FILE_BYTES)`);
     try {
       const b = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.usize) });
       data = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -7,10 +7,14 @@
  */
 import * as os from 'node:os';
 import { InputError } from '../errors.ts';
+import { envVar } from '../util/env.ts';
 import type { MeasureMeta } from './registry.ts';
 
 /** Fraction of os.freemem() used as the default budget. */
 export const DEFAULT_BUDGET_FRACTION = 0.5;
+
+/** Default budget where free memory cannot be read (a web page, whose bundle stubs node:os): 1 GiB. */
+export const BROWSER_BUDGET_BYTES = 1024 ** 3;
 
 /**
  * Peak working memory of one call, in units of n² float64 values (8n² bytes), measured on n = 3000
@@ -39,13 +43,13 @@ export function parseBytes(s: string): number {
 }
 
 /** The memory budget in bytes: MAS_MEMORY_BUDGET when set (InputError when unreadable), else half of free memory. */
-export function memoryBudget(env: string | undefined = process.env.MAS_MEMORY_BUDGET): number {
+export function memoryBudget(env: string | undefined = envVar('MAS_MEMORY_BUDGET')): number {
   if (env !== undefined && env !== '') {
     const b = parseBytes(env);
     if (!(b > 0)) throw new InputError(`MAS_MEMORY_BUDGET must be a byte count such as 4G or 512M, got '${env}'`);
     return b;
   }
-  return DEFAULT_BUDGET_FRACTION * os.freemem();
+  return typeof process === 'undefined' ? BROWSER_BUDGET_BYTES : DEFAULT_BUDGET_FRACTION * os.freemem();
 }
 
 function gib(b: number): string {

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DTypeError, InputError, LinalgError, NonFiniteError, ShapeError } from '../../errors.ts';
+import { checkDims, checkLength } from './checks.ts';
 import type { Backend, EighResult, QrResult, SvdResult } from './types.ts';
 
 /** cblas_?gemm's row-major arguments: C ← alpha·op(A)·op(B) + beta·C. */
@@ -47,20 +48,6 @@ export function threadsFromEnv(): number {
   return n;
 }
 
-function isDim(x: number): boolean {
-  return Number.isInteger(x) && x >= 0;
-}
-
-function checkDims(op: string, dims: Record<string, number>): void {
-  for (const [k, v] of Object.entries(dims)) {
-    if (!isDim(v)) throw new ShapeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
-  }
-}
-
-function checkLength(op: string, what: string, a: Float64Array, rows: number, cols: number): void {
-  if (!(a instanceof Float64Array)) throw new DTypeError(`${op}: ${what} must be a Float64Array`);
-  if (a.length !== rows * cols) throw new ShapeError(`${op}: ${what} has ${a.length} values, expected ${rows}×${cols} = ${rows * cols}`);
-}
 
 /** Turn an addon error (its `code` set by mas_native.c) into the library's typed error. */
 function translate(op: string, shape: string, e: unknown): never {

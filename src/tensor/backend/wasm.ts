@@ -7,6 +7,7 @@
  * fs in Node; a web page passes the fetched ArrayBuffer), so it runs in a browser too.
  */
 import { DTypeError, InputError, LinalgError, NonFiniteError, ShapeError } from '../../errors.ts';
+import { checkDims, checkLength } from './checks.ts';
 import type { Backend, EighResult, FloatArray, QrResult, SvdResult } from './types.ts';
 
 type Ptr = number;
@@ -69,20 +70,6 @@ export function wasmSimdSupported(): boolean {
 
 const PAGE = 65536;
 
-function isDim(x: number): boolean {
-  return Number.isInteger(x) && x >= 0;
-}
-
-function checkDims(op: string, dims: Record<string, number>): void {
-  for (const [k, v] of Object.entries(dims)) {
-    if (!isDim(v)) throw new ShapeError(`${op}: ${k} must be a non-negative integer, got ${v}`);
-  }
-}
-
-function checkLength(op: string, what: string, a: Float64Array, rows: number, cols: number): void {
-  if (!(a instanceof Float64Array)) throw new DTypeError(`${op}: ${what} must be a Float64Array`);
-  if (a.length !== rows * cols) throw new ShapeError(`${op}: ${what} has ${a.length} values, expected ${rows}×${cols} = ${rows * cols}`);
-}
 
 /** Elements a stored rows×cols operand with leading dimension ld spans (0 when empty); checks it fits. */
 function operandSpan(op: string, name: string, x: FloatArray, rows: number, cols: number, ld: number): number {

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands } from '../../src/cli/commands.ts';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import { writeNpy } from '../../src/io/npy.ts';
 import { defaultConfig } from '../../src/models/config.ts';
 import { createModel, saveModel } from '../../src/models/folder.ts';
@@ -19,21 +19,7 @@ import { Rng } from '../../src/util/rng.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mas-json-'));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = runCli;
 
 function json(r: { code: number; out: string; err: string }): unknown {
   assert.equal(r.code, 0, r.err);

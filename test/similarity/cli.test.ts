@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import { writeNpy } from '../../src/io/npy.ts';
 import { listMeasures, similarity } from '../../src/similarity/index.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -20,21 +20,7 @@ writeNpy(fx, x.data, [40, 5]);
 writeNpy(fy, y.data, [40, 4]);
 writeNpy(fshort, y.data.slice(0, 36), [9, 4]);
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = runCli;
 
 type Entry = { id: string; kind: string; value: number; ci: [number, number] | null; p: number | null };
 
